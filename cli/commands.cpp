@@ -1,0 +1,31 @@
+#include "cli/commands.hpp"
+
+#include <iostream>
+
+#include "core/error.hpp"
+#include "core/runtime.hpp"
+
+namespace prism::cli {
+
+void register_commands(CLI::App& app) {
+    register_info(app);
+    register_demo(app);
+    register_bench(app);
+}
+
+int guarded(const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const prism::Error& e) {
+        std::cerr << "prism: error: " << e.what() << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "prism: error: " << e.what() << "\n";
+    }
+    return 1;
+}
+
+void apply_threads(int threads) {
+    if (threads > 0) runtime::set_num_threads(threads);
+}
+
+}  // namespace prism::cli
