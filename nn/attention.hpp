@@ -1,0 +1,99 @@
+// Pluggable attention. A TransformerBlock holds an `Attention` and calls
+// forward(x, ctx): x (B, T, C) -> (B, T, C). The AttentionContext travels along the depth of
+// the model, so kinds that need state from earlier layers (NeuTRENO / ResFormer use the first
+// layer's values V^0) get it without changing the block:
+//
+//     nn::AttentionContext ctx;
+//     for (std::size_t i = 0; i < blocks->size(); ++i) x = blocks->at<TransformerBlock>(i)->forward(x, ctx);
+//
+// New kinds register a factory by name and are then built from a config like "standard":
+//
+//     nn::register_attention("neutreno", [](const nn::AttentionConfig& c, const nn::AttentionArgs& a) {
+//         return std::make_shared<NeuTRENOAttention>(c, a);
+//     });
+//     auto attn = nn::make_attention({.kind = "neutreno", .params = {{"lambda", 0.6}}}, 192, 3, 0);
+#pragma once
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/layers.hpp"
+
+namespace prism::nn {
+
+// State shared by the attention layers of one forward pass.
+struct AttentionContext {
+    std::int64_t layer_index = 0;  // set by each TransformerBlock before its attention runs
+    Tensor v_first;                // V^0: values (B, NH, T, HS) of layer 0, set by layer 0
+    std::map<std::string, Tensor> tensors;  // anything else a kind wants to pass down the depth
+};
+
+struct AttentionConfig {
+    std::string kind = "standard";
+    bool causal = false;     // mask keys after the query (GPT)
+    bool qkv_bias = true;
+    double attn_drop = 0.0;  // dropout on the attention probabilities (training only)
+    double proj_drop = 0.0;  // dropout after the output projection
+    std::map<std::string, double> params;  // kind-specific numbers
+    double param(const std::string& name, double fallback) const {
+        auto it = params.find(name);
+        return it == params.end() ? fallback : it->second;
+    }
+};
+
+// Everything a factory needs besides the config.
+struct AttentionArgs {
+    std::int64_t dim = 0, heads = 0;
+    std::int64_t layer_index = 0;
+    std::int64_t depth = 0;  // number of blocks, 0 when unknown
+    std::string qkv_name = "qkv", proj_name = "proj";  // GPT: c_attn / c_proj
+    Generator* gen = nullptr;
+};
+
+class Attention : public Module {
+   public:
+    using Module::Module;
+    virtual Tensor forward(const Tensor& x, AttentionContext& ctx) = 0;  // (B, T, C) -> (B, T, C)
+    virtual std::string kind() const = 0;
+};
+
+// kind "standard": softmax(q k^T / sqrt(HS)) v over NH heads with a fused qkv projection
+// (timm layout: qkv output viewed as (B, T, 3, NH, HS)) and an output projection.
+// Kinds that only change how q, k, v become the head outputs can derive from it and override
+// attend(); project_qkv() and project_out() are the shared halves.
+class MultiHeadSelfAttention : public Attention {
+   public:
+    MultiHeadSelfAttention(const AttentionConfig& cfg, const AttentionArgs& args);
+    Tensor forward(const Tensor& x, AttentionContext& ctx) override;
+    std::string kind() const override { return "standard"; }
+    std::string extra_repr() const override;
+
+    std::int64_t dim, heads, head_size;
+    AttentionConfig config;
+    std::shared_ptr<Linear> qkv, proj;
+    std::shared_ptr<Dropout> proj_drop;
+    Generator* gen;
+
+   protected:
+    // x (B, T, C) -> q, k, v views (B, NH, T, HS).
+    std::array<Tensor, 3> project_qkv(const Tensor& x);
+    // q, k, v (B, NH, T, HS) -> (B, NH, T, HS). Offers "<path>.probs" (B, NH, T, T) to probes.
+    virtual Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, AttentionContext& ctx);
+    // heads (B, NH, T, HS) -> (B, T, C) -> proj -> dropout.
+    Tensor project_out(const Tensor& heads_out);
+};
+
+using AttentionFactory = std::function<std::shared_ptr<Attention>(const AttentionConfig&, const AttentionArgs&)>;
+
+// Adds or replaces a kind. "standard" is always registered.
+void register_attention(const std::string& kind, AttentionFactory factory);
+std::vector<std::string> attention_kinds();
+// Builds config.kind; throws prism::Error listing the known kinds when it is unknown.
+std::shared_ptr<Attention> make_attention(const AttentionConfig& config, const AttentionArgs& args);
+std::shared_ptr<Attention> make_attention(const AttentionConfig& config, std::int64_t dim, std::int64_t heads,
+                                          std::int64_t layer_index, Generator* gen = nullptr);
+
+}  // namespace prism::nn
