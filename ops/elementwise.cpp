@@ -3,66 +3,160 @@
 #include <array>
 
 #include "core/iterate.hpp"
+#include "ops/loop.hpp"
 
 namespace prism::ops {
 
+namespace detail {
+void check_float_pair(const Tensor& a, const Tensor& b, const char* op) {
+    PRISM_CHECK(a.dtype() == b.dtype() && is_floating(a.dtype()), op, shape_str(a.shape()), " ", dtype_name(a.dtype()),
+                " and ", shape_str(b.shape()), " ", dtype_name(b.dtype()),
+                a.dtype() == b.dtype() ? ": needs a floating dtype" : ": dtypes differ");
+}
+void check_float(const Tensor& x, const char* op) {
+    PRISM_CHECK(is_floating(x.dtype()), op, shape_str(x.shape()), " ", dtype_name(x.dtype()),
+                ": needs a floating dtype");
+}
+}  // namespace detail
+
 namespace {
-// Strides of t as seen from a broadcast shape `to`: missing or size-1 dims read element 0.
-Strides broadcast_strides(const Tensor& t, const Shape& to) {
-    Strides s(to.size(), 0);
-    const std::size_t lead = to.size() - t.shape().size();
-    for (std::size_t i = 0; i < t.shape().size(); ++i) s[lead + i] = t.shape()[i] == 1 ? 0 : t.strides()[i];
-    return s;
+const char* binary_name(BinaryOp op) {
+    switch (op) {
+        case BinaryOp::Add: return "add";
+        case BinaryOp::Sub: return "sub";
+        case BinaryOp::Mul: return "mul";
+        case BinaryOp::Div: return "div";
+    }
+    return "binary";
+}
+
+template <class T> void binary_into(const Tensor& out, const Tensor& a, const Tensor& b, BinaryOp op) {
+    using detail::map_into;
+    switch (op) {
+        case BinaryOp::Add: map_into<T, 2>(out, {a, b}, [](auto x, auto y) { return x + y; }); break;
+        case BinaryOp::Sub: map_into<T, 2>(out, {a, b}, [](auto x, auto y) { return x - y; }); break;
+        case BinaryOp::Mul: map_into<T, 2>(out, {a, b}, [](auto x, auto y) { return x * y; }); break;
+        case BinaryOp::Div: map_into<T, 2>(out, {a, b}, [](auto x, auto y) { return x / y; }); break;
+    }
 }
 }  // namespace
 
-Tensor add(const Tensor& a, const Tensor& b) {
-    PRISM_CHECK(a.dtype() == b.dtype(), "add", shape_str(a.shape()), " ", dtype_name(a.dtype()), " and ",
-                shape_str(b.shape()), " ", dtype_name(b.dtype()), ": dtypes differ");
-    const Shape shape = broadcast_shapes(a.shape(), b.shape(), "add");
-    Tensor out = Tensor::empty(shape, a.dtype());
-    const Strides sa = broadcast_strides(a, shape), sb = broadcast_strides(b, shape);
-    dispatch(a.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* pa = static_cast<const T*>(a.storage()->data());
-        const T* pb = static_cast<const T*>(b.storage()->data());
-        T* po = out.data<T>();
-        for_each_offset<2>(shape, {&sa, &sb}, {a.offset(), b.offset()},
-                           [&](std::int64_t i, const std::array<std::int64_t, 2>& o) { po[i] = pa[o[0]] + pb[o[1]]; });
-    });
+Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op) {
+    const char* name = binary_name(op);
+    detail::check_float_pair(a, b, name);
+    Tensor out = Tensor::empty(broadcast_shapes(a.shape(), b.shape(), name), a.dtype());
+    dispatch_floating(a.dtype(), [&](auto tag) { binary_into<decltype(tag)>(out, a, b, op); });
     return out;
 }
+
+Tensor add(const Tensor& a, const Tensor& b) { return binary(a, b, BinaryOp::Add); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary(a, b, BinaryOp::Sub); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary(a, b, BinaryOp::Mul); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary(a, b, BinaryOp::Div); }
 
 void add_(Tensor& a, const Tensor& b) {
-    PRISM_CHECK(a.dtype() == b.dtype(), "add_", "dtypes differ: ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+    detail::check_float_pair(a, b, "add_");
     const Shape shape = broadcast_shapes(a.shape(), b.shape(), "add_");
     PRISM_CHECK(shape == a.shape(), "add_", shape_str(b.shape()), " does not broadcast to ", shape_str(a.shape()));
-    const Strides sb = broadcast_strides(b, shape);
-    dispatch(a.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        T* pa = static_cast<T*>(a.storage()->data());
-        const T* pb = static_cast<const T*>(b.storage()->data());
-        for_each_offset<2>(shape, {&a.strides(), &sb}, {a.offset(), b.offset()},
-                           [&](std::int64_t, const std::array<std::int64_t, 2>& o) { pa[o[0]] += pb[o[1]]; });
-    });
+    // elementwise with identical offsets for out and the first input, so aliasing is safe
+    dispatch_floating(a.dtype(), [&](auto tag) { binary_into<decltype(tag)>(a, a, b, BinaryOp::Add); });
 }
 
-Tensor sum_to(const Tensor& g, const Shape& shape) {
-    if (g.shape() == shape) return g;
-    const Shape check = broadcast_shapes(shape, g.shape(), "sum_to");
-    PRISM_CHECK(check == g.shape(), "sum_to", "cannot reduce ", shape_str(g.shape()), " to ", shape_str(shape));
-    Tensor out = Tensor::zeros(shape, g.dtype());
-    // out viewed with zero strides on the broadcast dims: every g element adds into its slot
-    Tensor outb = out.detach();
-    const Strides so = broadcast_strides(outb, g.shape());
-    dispatch(g.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* pg = static_cast<const T*>(g.storage()->data());
-        T* po = out.data<T>();
-        for_each_offset<2>(g.shape(), {&g.strides(), &so}, {g.offset(), 0},
-                           [&](std::int64_t, const std::array<std::int64_t, 2>& o) { po[o[1]] += pg[o[0]]; });
+Tensor expand_copy(const Tensor& x, const Shape& shape) {
+    const Shape b = broadcast_shapes(x.shape(), shape, "expand_copy");
+    PRISM_CHECK(b == shape, "expand_copy", shape_str(x.shape()), " does not broadcast to ", shape_str(shape));
+    Tensor out = Tensor::empty(shape, x.dtype());
+    if (!is_floating(x.dtype())) return out.copy_(x);
+    dispatch_floating(x.dtype(), [&](auto tag) {
+        detail::map_into<decltype(tag), 1>(out, {x}, [](auto v) { return v; });
     });
     return out;
 }
+
+namespace {
+// out = cond ? a : b over three broadcast operands; the mask is read as its own dtype.
+template <class T> Tensor where_impl(const Tensor& cond, const Tensor& a, const Tensor& b, const char* op) {
+    const Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), op), b.shape(), op);
+    Tensor out = Tensor::empty(shape, a.dtype());
+    std::array<Strides, 4> st{out.strides(), detail::broadcast_strides(cond, shape), detail::broadcast_strides(a, shape),
+                              detail::broadcast_strides(b, shape)};
+    const T* pa = detail::cbase<T>(a);
+    const T* pb = detail::cbase<T>(b);
+    T* po = out.data<T>();
+    dispatch(cond.dtype(), [&](auto ctag) {
+        using C = decltype(ctag);
+        const C* pc = detail::cbase<C>(cond);
+        detail::for_each_run<4>(shape, st, {0, cond.offset(), a.offset(), b.offset()},
+                                [&](const std::array<std::int64_t, 4>& o, std::int64_t n,
+                                    const std::array<std::int64_t, 4>& is) {
+                                    for (std::int64_t j = 0; j < n; ++j)
+                                        po[o[0] + j * is[0]] = pc[o[1] + j * is[1]] != C(0) ? pa[o[2] + j * is[2]]
+                                                                                             : pb[o[3] + j * is[3]];
+                                });
+    });
+    return out;
+}
+}  // namespace
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+    PRISM_CHECK(a.dtype() == b.dtype(), "where", "cond ", shape_str(cond.shape()), ", a ", shape_str(a.shape()), " ",
+                dtype_name(a.dtype()), ", b ", shape_str(b.shape()), " ", dtype_name(b.dtype()), ": dtypes differ");
+    return dispatch(a.dtype(), [&](auto tag) { return where_impl<decltype(tag)>(cond, a, b, "where"); });
+}
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+    const Shape b = broadcast_shapes(x.shape(), mask.shape(), "masked_fill");
+    PRISM_CHECK(b == x.shape(), "masked_fill", "mask ", shape_str(mask.shape()), " does not broadcast to input ",
+                shape_str(x.shape()));
+    return where(mask, Tensor::scalar(value, x.dtype()), x);
+}
+
+// ---- reference loops ---------------------------------------------------------------------
+namespace ref {
+
+Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op) {
+    const char* name = binary_name(op);
+    detail::check_float_pair(a, b, name);
+    const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
+    Tensor out = Tensor::empty(shape, a.dtype());
+    const Strides sa = detail::broadcast_strides(a, shape), sb = detail::broadcast_strides(b, shape);
+    dispatch_floating(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const T* pa = detail::cbase<T>(a);
+        const T* pb = detail::cbase<T>(b);
+        T* po = out.data<T>();
+        for_each_offset<2>(shape, {&sa, &sb}, {a.offset(), b.offset()},
+                           [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
+                               const T x = pa[o[0]], y = pb[o[1]];
+                               switch (op) {
+                                   case BinaryOp::Add: po[i] = x + y; break;
+                                   case BinaryOp::Sub: po[i] = x - y; break;
+                                   case BinaryOp::Mul: po[i] = x * y; break;
+                                   case BinaryOp::Div: po[i] = x / y; break;
+                               }
+                           });
+    });
+    return out;
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+    const Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
+    Tensor c = Tensor::empty(shape, kFloat64).copy_(cond);
+    Tensor ae = Tensor::empty(shape, a.dtype()).copy_(a), be = Tensor::empty(shape, a.dtype()).copy_(b);
+    const auto cv = c.to_vector<double>();
+    dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        T* pa = ae.data<T>();
+        const T* pb = be.data<T>();
+        for (std::size_t i = 0; i < cv.size(); ++i) pa[i] = cv[i] != 0 ? pa[i] : pb[i];
+    });
+    return ae;
+}
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+    return ref::where(mask, Tensor::scalar(value, x.dtype()), x);
+}
+
+}  // namespace ref
 
 }  // namespace prism::ops
