@@ -1,0 +1,28 @@
+// scaled_dot_product_attention: the fused kernels of ops/attention.hpp plus its autograd node.
+#include "autograd/fn_nn.hpp"
+#include "autograd/node.hpp"
+#include "ops/attention.hpp"
+#include "ops/dropout.hpp"
+
+namespace prism {
+
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, bool causal, double dropout_p,
+                                    Generator* gen, Tensor* probs_out) {
+    Tensor mask;
+    if (dropout_p > 0.0) {
+        PRISM_CHECK(q.dim() == 4, "scaled_dot_product_attention", "q ", shape_str(q.shape()),
+                    ": expected (B, NH, T, HS)");
+        Generator& g = gen ? *gen : default_generator();
+        mask = ops::dropout_mask({q.size(0), q.size(1), q.size(2), q.size(2)}, q.dtype(), dropout_p, g);
+    }
+    ops::AttentionForward f = ops::attention_forward(q, k, v, causal, mask);
+    if (probs_out) *probs_out = f.probs;  // shared, never written again: backward only reads it
+    const Tensor qs = q.detach(), ks = k.detach(), vs = v.detach(), P = f.probs;
+    return record("scaled_dot_product_attention", f.out, {q, k, v},
+                  [qs, ks, vs, P, mask](const Tensor& g) -> std::vector<Tensor> {
+                      ops::AttentionGrads d = ops::attention_backward(g, qs, ks, vs, P, mask);
+                      return {d.dq, d.dk, d.dv};
+                  });
+}
+
+}  // namespace prism
