@@ -1,12 +1,141 @@
-#include <iostream>
+// `prism bench kernels [--reps N]`: throughput of the kernels a training step spends its time
+// in, next to the raw BLIS sgemm peak measured in the same run (machines are noisy: ratios
+// to the same-run peak are what carry over). Median of `reps` timed runs after one warm-up.
+// Measures only; asserts nothing.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "bench/bench.hpp"
+#include "core/rng.hpp"
+#include "core/runtime.hpp"
+#include "core/tensor.hpp"
+#include "ops/elementwise.hpp"
+#include "ops/gemm.hpp"
+#include "ops/matmul.hpp"
+#include "ops/qr.hpp"
+#include "ops/unary.hpp"
 
 namespace prism::bench {
 
-int run_kernels(int) {
-    std::cout << "bench kernels: not implemented yet\n";
-    return 1;
+namespace {
+
+double median_seconds(int reps, const std::function<void()>& f) {
+    f();  // warm-up: page faults, BLIS packing buffers
+    std::vector<double> t;
+    for (int i = 0; i < std::max(reps, 1); ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        f();
+        t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
+void row(const std::string& name, const std::string& shape, double sec, const std::string& rate,
+         const std::string& extra = "") {
+    std::printf("  %-28s %-26s %9.3f ms  %14s  %s\n", name.c_str(), shape.c_str(), sec * 1e3, rate.c_str(),
+                extra.c_str());
+}
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+double gflops(double M, double N, double K, double sec) { return 2 * M * N * K / sec * 1e-9; }
+
+// Raw sgemm C (M, N) = A (M, K) @ B (K, N), row-major; one BLIS call or split over threads.
+double sgemm_seconds(std::int64_t M, std::int64_t N, std::int64_t K, bool parallel, int reps) {
+    std::vector<float> a(M * K, 0.5f), b(K * N, 0.25f), c(M * N);
+    return median_seconds(reps, [&] {
+        if (parallel) ops::gemm_parallel<float>(M, N, K, 1.f, a.data(), K, 1, b.data(), N, 1, 0.f, c.data(), N, 1);
+        else ops::gemm<float>(M, N, K, 1.f, a.data(), K, 1, b.data(), N, 1, 0.f, c.data(), N, 1);
+    });
+}
+
+}  // namespace
+
+int run_kernels(int reps) {
+    const auto& blis = runtime::init_blis();
+    const int threads = runtime::num_threads();
+    std::printf("prism bench kernels: BLIS %s (%s), %d thread(s), SIMD %s, median of %d reps\n\n", blis.name.c_str(),
+                blis.source.c_str(), threads, runtime::simd_arch().c_str(), reps);
+
+    std::printf("raw bli_sgemm (row-major)\n");
+    const double t1 = sgemm_seconds(2048, 2048, 2048, false, reps);
+    const double g1 = gflops(2048, 2048, 2048, t1);
+    row("sgemm, 1 thread", "2048x2048x2048", t1, fmt("%.1f GFLOP/s", g1));
+    const double tp = sgemm_seconds(2048, 2048, 2048, true, reps);
+    const double peak = gflops(2048, 2048, 2048, tp);
+    row("sgemm, split over threads", "2048x2048x2048", tp, fmt("%.1f GFLOP/s", peak),
+        fmt("= peak; %.0f%% of threads x 1-thread", 100 * peak / (g1 * threads)));
+    const double ts = sgemm_seconds(6400, 576, 192, true, reps);
+    const double gs = gflops(6400, 576, 192, ts);
+    row("sgemm, split over threads", "6400x576x192", ts, fmt("%.1f GFLOP/s", gs), fmt("%.0f%% of peak", 100 * gs / peak));
+
+    std::printf("\nlinear (ops::linear / linear_backward; x (B*T, in), w (out, in))\n");
+    Generator gen(1);
+    struct Shape3 {
+        std::int64_t R, in, out;
+    };
+    for (const Shape3 s : {Shape3{6400, 192, 576}, Shape3{6400, 192, 768}, Shape3{6400, 768, 192}}) {
+        Tensor x = Tensor::randn({s.R, s.in}, gen), w = Tensor::randn({s.out, s.in}, gen);
+        Tensor b = Tensor::randn({s.out}, gen), dy = Tensor::randn({s.R, s.out}, gen);
+        const double flops_g = gflops(s.R, s.out, s.in, 1.0);
+        const std::string shape = std::to_string(s.R) + "x" + std::to_string(s.in) + " @ " + std::to_string(s.in) +
+                                  "x" + std::to_string(s.out);
+        auto report = [&](const char* name, double sec) {
+            const double g = flops_g / sec;
+            row(name, shape, sec, fmt("%.1f GFLOP/s", g), fmt("%.0f%% of peak", 100 * g / peak));
+        };
+        report("forward y = x w^T + b", median_seconds(reps, [&] { ops::linear(x, w, b); }));
+        report("backward dx = dy w", median_seconds(reps, [&] { ops::linear_backward(dy, x, w, true, false, false); }));
+        report("backward dw = dy^T x", median_seconds(reps, [&] { ops::linear_backward(dy, x, w, false, true, false); }));
+        const double tdb = median_seconds(reps, [&] { ops::linear_backward(dy, x, w, false, false, true); });
+        row("backward db = sum dy", shape, tdb, fmt("%.1f GB/s", 4.0 * s.R * s.out / tdb * 1e-9));
+    }
+
+    std::printf("\nbatched matmul (attention sizes: B*NH = 128*3 products, single-threaded GEMM each)\n");
+    {
+        Tensor q = Tensor::randn({384, 50, 64}, gen), k = Tensor::randn({384, 50, 64}, gen);
+        const double t = median_seconds(reps, [&] { ops::matmul(q, k.transpose(-1, -2)); });
+        const double g = 384 * gflops(50, 50, 64, t);
+        row("q @ k^T", "384 x (50x64 @ 64x50)", t, fmt("%.1f GFLOP/s", g), fmt("%.0f%% of peak", 100 * g / peak));
+    }
+
+    std::printf("\nelementwise (float32, 6400x768; GB/s counts bytes read + written)\n");
+    {
+        Tensor a = Tensor::randn({6400, 768}, gen), c = Tensor::randn({6400, 768}, gen);
+        Tensor bias = Tensor::randn({768}, gen);
+        const double n = 6400.0 * 768.0;
+        auto gbs = [&](const char* name, double bytes_per_elem, const std::function<void()>& f) {
+            const double t = median_seconds(reps, f);
+            row(name, "(6400, 768)", t, fmt("%.1f GB/s", bytes_per_elem * n / t * 1e-9));
+        };
+        gbs("add a + b", 12, [&] { ops::add(a, c); });
+        gbs("add a + bias (row bcast)", 8, [&] { ops::add(a, bias); });
+        gbs("gelu (erf)", 8, [&] { ops::gelu(a); });
+        gbs("gelu_tanh", 8, [&] { ops::gelu_tanh(a); });
+        gbs("gelu backward (erf)", 12, [&] { ops::gelu_backward(a, c); });
+        // TODO: fused bias+GELU and residual-add+layer-norm once they exist in ops/.
+    }
+
+    std::printf("\nQR (Householder, one per spectral-attention layer and step)\n");
+    {
+        Tensor a = Tensor::randn({192, 192}, gen);
+        const double t = median_seconds(reps, [&] { ops::qr(a); });
+        row("qr forward", "(192, 192)", t, "");
+        auto [q, r] = ops::qr(a);
+        Tensor dq = Tensor::randn({192, 192}, gen), dr = Tensor::randn({192, 192}, gen);
+        const double tb = median_seconds(reps, [&] { ops::qr_backward(dq, dr, q, r); });
+        row("qr backward (dQ and dR)", "(192, 192)", tb, "");
+    }
+    return 0;
 }
 
 }  // namespace prism::bench

@@ -1,0 +1,108 @@
+#include <vector>
+
+#include "../helpers.hpp"
+#include "core/runtime.hpp"
+#include "ops/gemm.hpp"
+#include "ops/matmul.hpp"
+
+using namespace prism;
+
+namespace {
+
+// A (rows, cols) matrix stored inside a bigger buffer with the given layout, so the strides
+// can be row-major, column-major (a transposed operand) or neither (padding on both).
+template <class T> struct Strided {
+    std::int64_t rows, cols, rs, cs;
+    std::vector<T> buf;
+    Strided(std::int64_t r, std::int64_t c, int layout, std::uint64_t seed) : rows(r), cols(c) {
+        if (layout == 0) { rs = c + 3; cs = 1; }          // row-major, padded rows
+        else if (layout == 1) { rs = 1; cs = r + 2; }     // column-major: a transposed view
+        else { rs = 2 * c + 1; cs = 2; }                  // general strides: BLIS gets a copy
+        buf.assign(static_cast<std::size_t>((r - 1) * rs + (c - 1) * cs + 1), T(0));
+        Generator g(seed);
+        std::vector<float> u(buf.size());
+        g.uniform(u.data(), static_cast<std::int64_t>(u.size()));
+        for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = T(u[i] * 2 - 1);
+    }
+    T at(std::int64_t i, std::int64_t j) const { return buf[i * rs + j * cs]; }
+};
+
+template <class T> void compare_one(std::int64_t M, std::int64_t N, std::int64_t K, int la, int lb, int lc) {
+    Strided<T> a(M, K, la, 1), b(K, N, lb, 2), c(M, N, lc, 3);
+    Strided<T> ref = c, par = c;
+    const T alpha = T(0.75), beta = T(0.5);
+    ops::gemm<T>(M, N, K, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, beta, c.buf.data(), c.rs, c.cs);
+    ops::gemm_reference<T>(M, N, K, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, beta, ref.buf.data(),
+                           ref.rs, ref.cs);
+    ops::gemm_parallel<T>(M, N, K, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, beta, par.buf.data(),
+                          par.rs, par.cs);
+    const double tol = (std::is_same_v<T, float> ? 2e-5 : 1e-12) * (K + 1);
+    double err = 0, perr = 0;
+    for (std::size_t i = 0; i < c.buf.size(); ++i) {
+        err = std::max(err, std::fabs(double(c.buf[i]) - double(ref.buf[i])));
+        perr = std::max(perr, std::fabs(double(par.buf[i]) - double(c.buf[i])));
+    }
+    BOOST_CHECK_MESSAGE(err <= tol, "gemm " << M << "x" << N << "x" << K << " layouts " << la << lb << lc
+                                            << ": max error " << err);
+    BOOST_CHECK_MESSAGE(perr <= tol, "gemm_parallel " << M << "x" << N << "x" << K << ": max diff " << perr);
+}
+
+template <class T> void compare_all() {
+    const std::int64_t sizes[] = {1, 7, 33, 100};
+    for (auto M : sizes)
+        for (auto N : sizes)
+            for (auto K : sizes)
+                for (int la = 0; la < 2; ++la)
+                    for (int lb = 0; lb < 2; ++lb) compare_one<T>(M, N, K, la, lb, 0);  // all four transposes
+    for (int l = 0; l < 3; ++l) {  // general strides on each operand, and a column-major C
+        compare_one<T>(33, 7, 100, 2, l, l);
+        compare_one<T>(7, 100, 33, l, 2, 1);
+        compare_one<T>(100, 33, 7, l, l, 2);
+    }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ops_gemm)
+
+BOOST_AUTO_TEST_CASE(blis_matches_reference_float) { compare_all<float>(); }
+BOOST_AUTO_TEST_CASE(blis_matches_reference_double) { compare_all<double>(); }
+
+BOOST_AUTO_TEST_CASE(blis_uses_optimised_kernels) {
+    const auto& c = runtime::init_blis();
+    BOOST_TEST_MESSAGE("BLIS sub-configuration: " << c.name << " (" << c.source << ")");
+    BOOST_TEST(c.name != "");
+}
+
+BOOST_AUTO_TEST_CASE(parallel_split_is_exact_on_big_products) {
+    // big enough to split: rows (M > N) and columns (N > M), each block a separate BLIS call
+    compare_one<float>(1000, 70, 64, 0, 1, 0);
+    compare_one<float>(70, 1000, 64, 1, 0, 0);
+    compare_one<double>(1000, 33, 100, 0, 0, 0);
+}
+
+BOOST_AUTO_TEST_CASE(zero_k_scales_c_and_beta_zero_ignores_nan) {
+    std::vector<float> c = {1, 2, 3, 4};
+    ops::gemm<float>(2, 2, 0, 1.f, nullptr, 1, 1, nullptr, 1, 1, 2.f, c.data(), 2, 1);
+    BOOST_TEST((c == std::vector<float>{2, 4, 6, 8}));
+    std::vector<float> a = {1, 2}, b = {3, 4}, d = {std::nanf("")};
+    ops::gemm<float>(1, 1, 2, 1.f, a.data(), 2, 1, b.data(), 1, 1, 0.f, d.data(), 1, 1);
+    BOOST_TEST(d[0] == 11.f);
+}
+
+BOOST_AUTO_TEST_CASE(column_sums_match_a_loop) {
+    for (std::int64_t N : {1, 7, 33, 1000}) {
+        const std::int64_t R = 37;
+        std::vector<double> m(R * (N + 1));
+        for (std::size_t i = 0; i < m.size(); ++i) m[i] = double(i % 13) - 6;
+        std::vector<double> out(N);
+        ops::column_sums<double>(m.data(), R, N, N + 1, out.data());
+        for (std::int64_t j = 0; j < N; ++j) {
+            double s = 0;
+            for (std::int64_t r = 0; r < R; ++r) s += m[r * (N + 1) + j];
+            BOOST_CHECK_EQUAL(out[j], s);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
