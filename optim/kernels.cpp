@@ -7,6 +7,8 @@
 
 // GCC 12 flags _mm512_sqrt_ps's internal "undefined" register as maybe-uninitialized (a false positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// No a*b+c -> fma contraction in the scalar loops: they must round exactly like the vector lanes.
+#pragma GCC optimize("fp-contract=off")
 
 namespace prism::optim {
 
