@@ -72,7 +72,7 @@ static void blur_plane(float* p, std::int64_t H, std::int64_t W, double sigma) {
         }
 }
 
-// Box-average down to (h, w) then nearest back up: PIL's BOX resize there and back.
+// Box-average down to (h, w) then back up: PIL's BOX resize there and back.
 static void pixelate_plane(float* p, std::int64_t H, std::int64_t W, std::int64_t h, std::int64_t w) {
     std::vector<float> small(h * w);
     for (std::int64_t y = 0; y < h; ++y)
@@ -84,8 +84,14 @@ static void pixelate_plane(float* p, std::int64_t H, std::int64_t W, std::int64_
                 for (std::int64_t xx = x0; xx < x1; ++xx) a += p[yy * W + xx];
             small[y * w + x] = a / float((y1 - y0) * (x1 - x0));
         }
+    // Up: each pixel takes the value of the cell that averaged it (same partition both ways).
+    std::vector<std::int64_t> cy(H), cx(W);
+    for (std::int64_t y = 0; y < h; ++y)
+        for (std::int64_t yy = y * H / h; yy < std::max(y * H / h + 1, (y + 1) * H / h); ++yy) cy[yy] = y;
+    for (std::int64_t x = 0; x < w; ++x)
+        for (std::int64_t xx = x * W / w; xx < std::max(x * W / w + 1, (x + 1) * W / w); ++xx) cx[xx] = x;
     for (std::int64_t y = 0; y < H; ++y)
-        for (std::int64_t x = 0; x < W; ++x) p[y * W + x] = small[(y * h / H) * w + (x * w / W)];
+        for (std::int64_t x = 0; x < W; ++x) p[y * W + x] = small[cy[y] * w + cx[x]];
 }
 
 void apply_corruption(float* img, std::int64_t C, std::int64_t H, std::int64_t W, const Corruption& c,
