@@ -87,14 +87,18 @@ std::pair<Tensor, Tensor> qr(const Tensor& a) {
 
 template <class T>
 void solve_right_upper_transposed(const T* r, std::int64_t n, T* x, std::int64_t m) {
-    // Y R^T = X, row by row: y[j] = (x[j] - sum_{l>j} y[l] R[j, l]) / R[j, j], j = n-1 .. 0
+    // Y R^T = X, row by row, j = n-1 .. 0: y[j] = x[j] / R[j, j], then x[:j] -= y[j] R[:j, j].
+    // The update is an axpy over a row of R^T (copied once), so it vectorises.
+    std::vector<T> rt(static_cast<std::size_t>(n * n));
+    for (std::int64_t i = 0; i < n; ++i)
+        for (std::int64_t j = 0; j < n; ++j) rt[j * n + i] = r[i * n + j];
     for (std::int64_t i = 0; i < m; ++i) {
         T* y = x + i * n;
         for (std::int64_t j = n - 1; j >= 0; --j) {
-            const T* rj = r + j * n;
-            T s = y[j];
-            for (std::int64_t l = j + 1; l < n; ++l) s -= y[l] * rj[l];
-            y[j] = s / rj[j];
+            const T yj = y[j] / rt[j * n + j];
+            y[j] = yj;
+            const T* col = rt.data() + j * n;
+            for (std::int64_t l = 0; l < j; ++l) y[l] -= yj * col[l];
         }
     }
 }
