@@ -22,8 +22,11 @@ void accumulate(std::shared_ptr<TensorImpl>& acc, const Tensor& g) {
         acc = g.contiguous().clone().impl_ptr();
         return;
     }
+    // in place when nobody else holds this grad (the optimizer's slab views count as holders
+    // of the storage, not of this TensorImpl, so a grad that lives in a slab is updated there)
+    const bool sole_owner = acc.use_count() == 1;
     Tensor a(acc);
-    if (acc.use_count() == 1 && a.is_contiguous() && a.dtype() == g.dtype()) {
+    if (sole_owner && a.dtype() == g.dtype()) {
         ops::add_(a, g);
     } else {
         acc = ops::add(a, g).impl_ptr();

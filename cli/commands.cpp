@@ -11,6 +11,11 @@ void register_commands(CLI::App& app) {
     register_info(app);
     register_demo(app);
     register_bench(app);
+    auto* train_cmd = app.add_subcommand("train", "train a model: `prism train vit ...`");
+    train_cmd->require_subcommand(1);
+    auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint: `prism eval vit ...`");
+    eval_cmd->require_subcommand(1);
+    register_vit(app, train_cmd, eval_cmd);
 }
 
 int guarded(const std::function<int()>& body) {

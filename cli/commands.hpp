@@ -1,6 +1,7 @@
 // Registration of every `prism` subcommand. Each cmd_*.cpp defines one register_* function.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace prism::cli {
 
@@ -9,6 +10,8 @@ void register_commands(CLI::App& app);
 void register_info(CLI::App& app);
 void register_demo(CLI::App& app);
 void register_bench(CLI::App& app);
+// `train vit`, `eval vit` under the given parent commands, and `predict` on app.
+void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd);
 
 // Runs body, turning a prism::Error (or any std::exception) into "prism: error: ..." and exit 1.
 int guarded(const std::function<int()>& body);

@@ -36,14 +36,21 @@ std::vector<std::pair<Tensor, Tensor>> binary_cases(DType dt, double shift_b) {
     std::vector<std::pair<Tensor, Tensor>> cases;
     std::uint64_t seed = 10;
     for (auto n : kSizes) {
-        cases.push_back({rnd({n}, seed++, dt), rnd({n}, seed++, dt, 1, shift_b)});
-        cases.push_back({rnd({3, n}, seed++, dt), rnd({n}, seed++, dt, 1, shift_b)});      // (C) over (N, C)
-        cases.push_back({rnd({n, 5}, seed++, dt), rnd({n, 1}, seed++, dt, 1, shift_b)});   // column broadcast
-        cases.push_back({rnd({2, n}, seed++, dt), rnd({}, seed++, dt, 1, shift_b)});       // 0-d
-        cases.push_back({rnd({n, 3}, seed++, dt).t(), rnd({3, n}, seed++, dt, 1, shift_b)});  // transposed
-        cases.push_back({rnd({n, 1}, seed++, dt), rnd({1, 4}, seed++, dt, 1, shift_b)});   // outer product
+        cases.push_back({rnd({n}, seed, dt), rnd({n}, seed + 1, dt, 1, shift_b)});
+        seed += 2;
+        cases.push_back({rnd({3, n}, seed, dt), rnd({n}, seed + 1, dt, 1, shift_b)});      // (C) over (N, C)
+        seed += 2;
+        cases.push_back({rnd({n, 5}, seed, dt), rnd({n, 1}, seed + 1, dt, 1, shift_b)});   // column broadcast
+        seed += 2;
+        cases.push_back({rnd({2, n}, seed, dt), rnd({}, seed + 1, dt, 1, shift_b)});       // 0-d
+        seed += 2;
+        cases.push_back({rnd({n, 3}, seed, dt).t(), rnd({3, n}, seed + 1, dt, 1, shift_b)});  // transposed
+        seed += 2;
+        cases.push_back({rnd({n, 1}, seed, dt), rnd({1, 4}, seed + 1, dt, 1, shift_b)});   // outer product
+        seed += 2;
     }
-    cases.push_back({rnd({300, 257}, seed++, dt), rnd({257}, seed++, dt, 1, shift_b)});  // > one parallel chunk
+    cases.push_back({rnd({300, 257}, seed, dt), rnd({257}, seed + 1, dt, 1, shift_b)});  // > one parallel chunk
+    seed += 2;
     return cases;
 }
 

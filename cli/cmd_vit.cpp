@@ -1,0 +1,174 @@
+// `prism train vit`, `prism eval vit`, `prism predict`: the vision commands.
+#include <cstdio>
+#include <iostream>
+
+#include "autograd/functions.hpp"
+#include "autograd/grad_mode.hpp"
+#include "cli/commands.hpp"
+#include "data/corruptions.hpp"
+#include "data/image_folder.hpp"
+#include "io/checkpoint.hpp"
+#include "train/vit_run.hpp"
+
+namespace prism::cli {
+
+namespace {
+
+struct TrainVitArgs {
+    train::VitRunOptions run;
+    std::int64_t dim = 0, depth = 0, heads = 0, patch = 0, mlp_dim = 0;
+    std::string attention;
+};
+
+void print_run(const train::VitRunResult& r, const std::string& out_dir) {
+    std::printf("test accuracy %.2f%% (loss %.4f) on %lld images; best val accuracy %.2f%%; %lld steps in %.0f s\n",
+                r.test.accuracy * 100, r.test.loss, static_cast<long long>(r.test.samples),
+                r.fit.best_val_accuracy * 100, static_cast<long long>(r.fit.steps), r.fit.seconds);
+    if (!out_dir.empty()) std::printf("checkpoints: %s/last.safetensors, %s/best.safetensors\n", out_dir.c_str(), out_dir.c_str());
+}
+
+std::unique_ptr<models::ViT> load_vit(const std::string& path) {
+    io::Checkpoint ck = io::load_checkpoint(path);
+    if (ck.config.is_null()) throw Error("checkpoint", path, " has no \"config\" metadata: cannot rebuild the model");
+    auto model = std::make_unique<models::ViT>(models::ViTConfig::from_json(ck.config));
+    model->load_state_dict(ck.model);
+    model->eval();
+    return model;
+}
+
+}  // namespace
+
+void add_vit_train_options(CLI::App* cmd, train::VitRunOptions& o, std::int64_t* sizes[5]) {
+    cmd->add_option("--dataset", o.dataset, "fashion-mnist | mnist:DIR | cifar10:DIR | folder:DIR")->capture_default_str();
+    cmd->add_option("--preset", o.preset, "vit-micro | vit-tiny | vit-small")->capture_default_str();
+    cmd->add_option("--dim", *sizes[0], "embedding width (overrides the preset)");
+    cmd->add_option("--depth", *sizes[1], "number of blocks");
+    cmd->add_option("--heads", *sizes[2], "attention heads");
+    cmd->add_option("--patch", *sizes[3], "patch size");
+    cmd->add_option("--mlp-dim", *sizes[4], "MLP hidden width");
+    cmd->add_option("--epochs", o.train.epochs)->capture_default_str();
+    cmd->add_option("--batch-size", o.batch_size)->capture_default_str();
+    cmd->add_option("--lr", o.train.lr, "peak learning rate")->capture_default_str();
+    cmd->add_option("--min-lr", o.train.min_lr, "cosine floor")->capture_default_str();
+    cmd->add_option("--weight-decay", o.train.weight_decay)->capture_default_str();
+    cmd->add_option("--warmup-epochs", o.train.warmup_epochs)->capture_default_str();
+    cmd->add_option("--label-smoothing", o.train.label_smoothing)->capture_default_str();
+    cmd->add_option("--grad-clip", o.train.grad_clip, "global L2 norm clip (0 = off)")->capture_default_str();
+    cmd->add_option("--data-fraction", o.data_fraction, "keep this stratified fraction of the training set")
+        ->capture_default_str();
+    cmd->add_option("--val-fraction", o.val_fraction, "held out from the training set for validation")
+        ->capture_default_str();
+    cmd->add_option("--seed", o.seed)->capture_default_str();
+    cmd->add_option("--out", o.train.out_dir, "directory for checkpoints and metrics.jsonl")->capture_default_str();
+    cmd->add_flag("--resume", o.train.resume, "continue from OUT/last.safetensors");
+    cmd->add_option("--max-steps", o.train.max_steps, "stop after this many steps (the run can be resumed)");
+}
+
+void apply_sizes(train::VitRunOptions& o, std::int64_t dim, std::int64_t depth, std::int64_t heads, std::int64_t patch,
+                 std::int64_t mlp_dim) {
+    if (dim > 0) o.dim = dim;
+    if (depth > 0) o.depth = depth;
+    if (heads > 0) o.heads = heads;
+    if (patch > 0) o.patch = patch;
+    if (mlp_dim > 0) o.mlp_dim = mlp_dim;
+}
+
+void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
+    // ---- prism train vit ----
+    auto* a = new TrainVitArgs();
+    a->run.train.out_dir = "runs/vit";
+    auto* tv = train_cmd->add_subcommand("vit", "train a Vision Transformer");
+    std::int64_t* sizes[5] = {&a->dim, &a->depth, &a->heads, &a->patch, &a->mlp_dim};
+    add_vit_train_options(tv, a->run, sizes);
+    tv->callback([a] {
+        std::exit(guarded([a] {
+            apply_sizes(a->run, a->dim, a->depth, a->heads, a->patch, a->mlp_dim);
+            auto r = train::run_vit(a->run);
+            print_run(r, a->run.train.out_dir);
+            return 0;
+        }));
+    });
+
+    // ---- prism eval vit ----
+    auto* ck = new std::string();
+    auto* ds = new std::string("fashion-mnist");
+    auto* corr = new std::string();
+    auto* json = new bool(false);
+    auto* ev = eval_cmd->add_subcommand("vit", "evaluate a ViT checkpoint on a test set");
+    ev->add_option("--checkpoint", *ck, "a .safetensors checkpoint")->required();
+    ev->add_option("--dataset", *ds, "fashion-mnist | mnist:DIR | cifar10:DIR | folder:DIR")->capture_default_str();
+    ev->add_option("--corruption", *corr, "NAME:SEVERITY, e.g. gaussian_noise:3");
+    ev->add_flag("--json", *json, "print one JSON object");
+    ev->callback([=] {
+        std::exit(guarded([=] {
+            auto model_ptr = load_vit(*ck);
+            models::ViT& model = *model_ptr;
+            const auto data = train::load_vision_data(*ds);
+            const auto& cfg = model.config;
+            PRISM_CHECK(data.test->channels == cfg.in_channels && data.test->height == cfg.image_size,
+                        "eval", *ck, " expects (", cfg.in_channels, ", ", cfg.image_size, ", ", cfg.image_size,
+                        ") images, ", *ds, " has (", data.test->channels, ", ", data.test->height, ", ",
+                        data.test->width, ")");
+            data::LoaderOptions lo;
+            lo.batch_size = 500;
+            lo.shuffle = false;
+            lo.norm.mean.assign(cfg.input_mean.begin(), cfg.input_mean.end());
+            lo.norm.std.assign(cfg.input_std.begin(), cfg.input_std.end());
+            if (!corr->empty()) lo.corruption = data::parse_corruption(*corr);
+            data::DataLoader test(data.test, {}, lo);
+            auto r = train::evaluate(model, [&](const Tensor& x) { return model.forward(x); }, test);
+            if (*json) {
+                nlohmann::json j = {{"accuracy", r.accuracy}, {"loss", r.loss}, {"samples", r.samples},
+                                    {"checkpoint", *ck}, {"dataset", *ds},
+                                    {"corruption", corr->empty() ? "none" : *corr}};
+                std::cout << j.dump() << "\n";
+            } else {
+                std::printf("accuracy %.2f%%  loss %.4f  (%lld images%s)\n", r.accuracy * 100, r.loss,
+                            static_cast<long long>(r.samples), corr->empty() ? "" : (", " + *corr).c_str());
+            }
+            return 0;
+        }));
+    });
+
+    // ---- prism predict ----
+    auto* pck = new std::string();
+    auto* images = new std::vector<std::string>();
+    auto* pr = app.add_subcommand("predict", "top-5 classes for each image file");
+    pr->add_option("--checkpoint", *pck, "a ViT checkpoint")->required();
+    pr->add_option("images", *images, "PNG/JPEG/BMP files")->required();
+    pr->callback([=] {
+        std::exit(guarded([=] {
+            auto model_ptr = load_vit(*pck);
+            models::ViT& model = *model_ptr;
+            const auto& cfg = model.config;
+            data::ImageFolderOptions io;
+            io.channels = cfg.in_channels;
+            io.height = io.width = cfg.image_size;
+            NoGradGuard ng;
+            for (const auto& path : *images) {
+                const auto px = data::load_image(path, io);
+                Tensor x = Tensor::empty({1, cfg.in_channels, cfg.image_size, cfg.image_size});
+                float* p = x.data<float>();
+                const std::int64_t hw = cfg.image_size * cfg.image_size;
+                for (std::int64_t i = 0; i < x.numel(); ++i) {
+                    const auto ch = i / hw;
+                    p[i] = static_cast<float>((px[i] / 255.0 - cfg.input_mean[ch]) / cfg.input_std[ch]);
+                }
+                const auto probs = softmax(model.forward(x), -1).to_vector<float>();
+                std::vector<std::int64_t> order(probs.size());
+                for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::int64_t>(i);
+                std::sort(order.begin(), order.end(), [&](auto l, auto r) { return probs[l] > probs[r]; });
+                std::printf("%s\n", path.c_str());
+                for (std::size_t k = 0; k < std::min<std::size_t>(5, order.size()); ++k) {
+                    const auto id = order[k];
+                    const std::string name = id < static_cast<std::int64_t>(cfg.class_names.size())
+                                                 ? cfg.class_names[id] : std::to_string(id);
+                    std::printf("  %6.2f%%  %s\n", probs[id] * 100, name.c_str());
+                }
+            }
+            return 0;
+        }));
+    });
+}
+
+}  // namespace prism::cli

@@ -1,0 +1,42 @@
+#include "io/checkpoint.hpp"
+
+#include "io/safetensors.hpp"
+
+namespace prism::io {
+
+void save_checkpoint(const std::string& path, const nn::Module& model, const nlohmann::json& config,
+                     const std::vector<std::pair<std::string, Tensor>>& optim_state,
+                     const nlohmann::json& train_state) {
+    std::vector<std::pair<std::string, Tensor>> tensors;
+    for (auto& kv : model.named_parameters()) tensors.push_back(kv);
+    for (auto& kv : model.named_buffers()) tensors.push_back(kv);
+    for (auto& kv : optim_state) tensors.push_back(kv);
+    std::map<std::string, std::string> meta{{"format", "prism-checkpoint-1"}};
+    if (!config.is_null()) meta["config"] = config.dump();
+    if (!train_state.is_null()) meta["train_state"] = train_state.dump();
+    save_safetensors(path, tensors, meta);
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+    SafetensorsFile f = load_safetensors(path);
+    Checkpoint c;
+    c.path = path;
+    auto parse = [&](const char* key) -> nlohmann::json {
+        auto it = f.metadata.find(key);
+        if (it == f.metadata.end()) return nullptr;
+        try {
+            return nlohmann::json::parse(it->second);
+        } catch (const nlohmann::json::exception& e) {
+            throw Error("load_checkpoint", path, ": metadata \"", key, "\" is not valid JSON: ", e.what());
+        }
+    };
+    c.config = parse("config");
+    c.train_state = parse("train_state");
+    for (auto& [name, t] : f.tensors) {
+        if (name.rfind("optim.", 0) == 0) c.optim.emplace_back(name, t);
+        else c.model[name] = t;
+    }
+    return c;
+}
+
+}  // namespace prism::io

@@ -1,0 +1,180 @@
+#include "models/vit.hpp"
+
+#include "autograd/functions.hpp"
+#include "nn/init.hpp"
+
+namespace prism::models {
+
+GeluApprox parse_activation(const std::string& name) {
+    if (name == "gelu") return GeluApprox::None;
+    if (name == "gelu_tanh") return GeluApprox::Tanh;
+    throw Error("activation", "unknown activation '", name, "' (expected gelu or gelu_tanh)");
+}
+
+void ViTConfig::validate() const {
+    auto positive = [](const char* field, std::int64_t v) {
+        if (v <= 0) throw Error("vit config", field, " must be positive, got ", v);
+    };
+    positive("image_size", image_size);
+    positive("patch_size", patch_size);
+    positive("in_channels", in_channels);
+    positive("num_classes", num_classes);
+    positive("dim", dim);
+    positive("depth", depth);
+    positive("heads", heads);
+    positive("mlp_dim", mlp_dim);
+    if (image_size % patch_size != 0)
+        throw Error("vit config", "image_size ", image_size, " is not a multiple of patch_size ", patch_size);
+    if (dim % heads != 0) throw Error("vit config", "dim ", dim, " is not divisible by heads ", heads);
+    parse_activation(activation);
+    if (input_mean.size() != static_cast<std::size_t>(in_channels) ||
+        input_std.size() != static_cast<std::size_t>(in_channels))
+        throw Error("vit config", "input_mean/input_std need ", in_channels, " values (one per channel), got ",
+                    input_mean.size(), "/", input_std.size());
+    if (!class_names.empty() && class_names.size() != static_cast<std::size_t>(num_classes))
+        throw Error("vit config", class_names.size(), " class names for ", num_classes, " classes");
+}
+
+std::vector<std::string> ViTConfig::preset_names() { return {"vit-micro", "vit-tiny", "vit-small"}; }
+
+ViTConfig ViTConfig::preset(const std::string& name) {
+    ViTConfig c;
+    if (name == "vit-micro") {
+        // the CPU demo: small enough to train on Fashion-MNIST in minutes on two cores
+        c.dim = 64; c.depth = 4; c.heads = 4; c.mlp_dim = 128; c.patch_size = 4;
+    } else if (name == "vit-tiny") {
+        c.dim = 192; c.depth = 12; c.heads = 3; c.mlp_dim = 768;
+    } else if (name == "vit-small") {
+        c.dim = 384; c.depth = 12; c.heads = 6; c.mlp_dim = 1536;
+    } else {
+        std::string known;
+        for (const auto& n : preset_names()) known += (known.empty() ? "" : ", ") + n;
+        throw Error("vit preset", "unknown preset '", name, "' (known: ", known, ")");
+    }
+    return c;
+}
+
+nlohmann::json ViTConfig::to_json() const {
+    return {{"model", "vit"},          {"image_size", image_size}, {"patch_size", patch_size},
+            {"in_channels", in_channels}, {"num_classes", num_classes}, {"dim", dim},
+            {"depth", depth},          {"heads", heads},           {"mlp_dim", mlp_dim},
+            {"qkv_bias", qkv_bias},    {"norm_eps", norm_eps},     {"activation", activation},
+            {"attention", attention.to_json()}, {"drop", drop},     {"attn_drop", attn_drop},
+            {"input_mean", input_mean}, {"input_std", input_std},  {"class_names", class_names}};
+}
+
+ViTConfig ViTConfig::from_json(const nlohmann::json& j) {
+    if (!j.is_object()) throw Error("vit config", "expected a JSON object");
+    if (j.value("model", "") != "vit") throw Error("vit config", "\"model\" is '", j.value("model", ""), "', expected 'vit'");
+    ViTConfig c;
+    try {
+        c.image_size = j.at("image_size"); c.patch_size = j.at("patch_size"); c.in_channels = j.at("in_channels");
+        c.num_classes = j.at("num_classes"); c.dim = j.at("dim"); c.depth = j.at("depth"); c.heads = j.at("heads");
+        c.mlp_dim = j.at("mlp_dim");
+        c.qkv_bias = j.value("qkv_bias", true);
+        c.norm_eps = j.value("norm_eps", 1e-6);
+        c.activation = j.value("activation", std::string("gelu"));
+        if (j.contains("attention")) c.attention = AttentionSpec::from_json(j["attention"]);
+        c.drop = j.value("drop", 0.0);
+        c.attn_drop = j.value("attn_drop", 0.0);
+        c.input_mean = j.value("input_mean", std::vector<double>(c.in_channels, 0.5));
+        c.input_std = j.value("input_std", std::vector<double>(c.in_channels, 0.5));
+        c.class_names = j.value("class_names", std::vector<std::string>{});
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("vit config", e.what());
+    }
+    c.validate();
+    return c;
+}
+
+PatchEmbed::PatchEmbed(std::int64_t image_size_, std::int64_t patch_size_, std::int64_t in_channels_,
+                       std::int64_t dim_, Generator* gen)
+    : nn::UnaryModule("PatchEmbed"), image_size(image_size_), patch_size(patch_size_), in_channels(in_channels_),
+      dim(dim_) {
+    proj = register_module("proj", std::make_shared<nn::Module>("Conv2d"));
+    // PyTorch's Conv2d default init: kaiming_uniform(a=sqrt(5)) over fan_in = Cin*P*P
+    Tensor w = Tensor::empty({dim, in_channels, patch_size, patch_size});
+    Tensor b = Tensor::empty({dim});
+    nn::init::kaiming_uniform_(w, std::sqrt(5.0), gen);
+    const double bound = 1.0 / std::sqrt(static_cast<double>(in_channels * patch_size * patch_size));
+    nn::init::uniform_(b, -bound, bound, gen);
+    weight = proj->register_parameter("weight", w);
+    bias = proj->register_parameter("bias", b);
+}
+
+Tensor PatchEmbed::forward(const Tensor& images) {
+    auto g = path_guard();
+    if (images.dim() != 4 || images.size(1) != in_channels || images.size(2) != image_size ||
+        images.size(3) != image_size)
+        throw Error("patch_embed", "images ", shape_str(images.shape()), ", expected (B, ", in_channels, ", ",
+                    image_size, ", ", image_size, ")");
+    const std::int64_t B = images.size(0), P = patch_size, G = image_size / P;
+    // unfold: (B, Cin, G, P, G, P) -> (B, G, G, Cin, P, P) -> (B, N, Cin*P*P); matches the
+    // conv weight's (C, Cin, P, P) flattening, so one GEMM does the strided convolution.
+    Tensor patches = images.reshape({B, in_channels, G, P, G, P})
+                         .permute({0, 2, 4, 1, 3, 5})
+                         .reshape({B, G * G, in_channels * P * P});
+    return linear(patches, weight.reshape({dim, in_channels * P * P}), bias);
+}
+
+std::string PatchEmbed::extra_repr() const {
+    return Error::cat("in_channels=", in_channels, ", dim=", dim, ", patch_size=", patch_size);
+}
+
+ViT::ViT(const ViTConfig& cfg, Generator* gen) : nn::Module("VisionTransformer"), config(cfg) {
+    config.validate();
+    const GeluApprox act = parse_activation(config.activation);
+    patch_embed = register_module(
+        "patch_embed",
+        std::make_shared<PatchEmbed>(config.image_size, config.patch_size, config.in_channels, config.dim, gen));
+    Tensor cls = Tensor::empty({1, 1, config.dim});
+    Tensor pos = Tensor::empty({1, config.num_patches() + 1, config.dim});
+    nn::init::normal_(cls, 0.0, 1e-6, gen);  // timm
+    nn::init::trunc_normal_(pos, 0.02, 0.0, std::nullopt, std::nullopt, gen);
+    cls_token = register_parameter("cls_token", cls);
+    pos_embed = register_parameter("pos_embed", pos);
+
+    blocks = register_module("blocks", std::make_shared<nn::ModuleList>());
+    for (std::int64_t i = 0; i < config.depth; ++i) {
+        nn::BlockConfig bc;
+        bc.dim = config.dim;
+        bc.heads = config.heads;
+        bc.mlp_dim = config.mlp_dim;
+        bc.attention = config.attention.for_layer(i, /*causal=*/false, config.qkv_bias);
+        bc.attention.attn_drop = config.attn_drop;
+        bc.attention.proj_drop = config.drop;
+        bc.norm_eps = config.norm_eps;
+        bc.approximate = act;
+        bc.drop = config.drop;
+        bc.layer_index = i;
+        bc.depth = config.depth;
+        bc.gen = gen;
+        blocks->push_back(std::make_shared<nn::TransformerBlock>(bc));
+    }
+    norm = register_module("norm", std::make_shared<nn::LayerNorm>(config.dim, config.norm_eps));
+    head = register_module("head", std::make_shared<nn::Linear>(config.dim, config.num_classes, true, gen));
+    // timm: trunc_normal(.02) for every Linear weight, zero biases
+    for (auto& [name, m] : named_modules())
+        if (auto* lin = dynamic_cast<nn::Linear*>(m)) {
+            nn::init::trunc_normal_(lin->weight, 0.02, 0.0, std::nullopt, std::nullopt, gen);
+            if (lin->bias.defined()) nn::init::zeros_(lin->bias);
+        }
+}
+
+Tensor ViT::forward_features(const Tensor& images) {
+    auto g = path_guard();
+    Tensor x = patch_embed->forward(images);  // (B, N, C)
+    const std::int64_t B = x.size(0);
+    x = cat({cls_token.expand({B, 1, config.dim}), x}, 1) + pos_embed;  // (B, N+1, C)
+    nn::AttentionContext ctx;
+    for (std::size_t i = 0; i < blocks->size(); ++i) x = blocks->at<nn::TransformerBlock>(i)->forward(x, ctx);
+    return norm->forward(x);
+}
+
+Tensor ViT::forward(const Tensor& images) {
+    Tensor x = forward_features(images);
+    auto g = path_guard();
+    return head->forward(x.select(1, 0));  // class token -> (B, num_classes)
+}
+
+}  // namespace prism::models

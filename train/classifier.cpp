@@ -1,0 +1,166 @@
+#include "train/classifier.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include "autograd/functions.hpp"
+#include "autograd/grad_mode.hpp"
+#include "io/checkpoint.hpp"
+#include "optim/adamw.hpp"
+#include "optim/clip.hpp"
+#include "optim/schedule.hpp"
+#include "train/jsonl.hpp"
+#include "train/progress.hpp"
+#include "train/train_state.hpp"
+
+namespace prism::train {
+
+namespace {
+
+std::int64_t count_correct(const Tensor& logits, const Tensor& labels) {
+    const auto pred = argmax(logits, 1).to_vector<std::int64_t>();
+    const auto y = labels.to_vector<std::int64_t>();
+    std::int64_t c = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) c += pred[i] == y[i];
+    return c;
+}
+
+}  // namespace
+
+EvalResult evaluate(nn::Module& model, const ClassifierForward& forward, data::DataLoader& loader) {
+    const bool was_training = model.is_training();
+    model.eval();
+    NoGradGuard no_grad;
+    EvalResult r;
+    double loss_sum = 0;
+    std::int64_t correct = 0;
+    loader.set_state({0, 0});
+    CrossEntropyOptions ce;
+    ce.reduction = Reduction::Sum;
+    for (data::Batch b; loader.next(b);) {
+        Tensor logits = forward(b.images);
+        loss_sum += cross_entropy(logits, b.labels, ce).item();
+        correct += count_correct(logits, b.labels);
+        r.samples += b.labels.numel();
+    }
+    model.train(was_training);
+    if (r.samples > 0) {
+        r.accuracy = static_cast<double>(correct) / r.samples;
+        r.loss = loss_sum / r.samples;
+    }
+    return r;
+}
+
+FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, data::DataLoader& train,
+                         data::DataLoader* val, const ClassifierOptions& opts, const nlohmann::json& config) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::int64_t per_epoch = train.batches_per_epoch();
+    PRISM_CHECK(per_epoch > 0, "train", "the training set is empty");
+    const std::int64_t total_steps = per_epoch * opts.epochs;
+    const auto warmup = static_cast<std::int64_t>(opts.warmup_epochs * per_epoch);
+    optim::WarmupCosineLR schedule(opts.lr, warmup, total_steps, opts.min_lr);
+
+    model.train();
+    optim::AdamWOptions ao;
+    ao.lr = opts.lr;
+    ao.weight_decay = opts.weight_decay;
+    optim::AdamW opt(optim::default_param_groups(model.named_parameters(), opts.weight_decay), ao);
+
+    FitResult res;
+    TrainState st;
+    const std::string dir = opts.out_dir;
+    const std::string last = dir.empty() ? "" : dir + "/last.safetensors";
+    const std::string best = dir.empty() ? "" : dir + "/best.safetensors";
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+    if (opts.resume && !last.empty() && std::filesystem::exists(last)) {
+        st = resume_from(last, model, opt, &train);
+        if (opts.verbose)
+            std::printf("resumed from %s at step %lld (epoch %lld)\n", last.c_str(), static_cast<long long>(st.step),
+                        static_cast<long long>(st.loader.epoch));
+    }
+    res.best_val_accuracy = st.best_metric;
+    JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl");
+
+    auto save = [&](const std::string& path) {
+        if (path.empty()) return;
+        st.loader = train.state();
+        io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
+    };
+
+    CrossEntropyOptions ce;
+    ce.label_smoothing = opts.label_smoothing;
+    bool stopped = false;
+    while (train.state().epoch < opts.epochs && !stopped) {
+        const std::int64_t epoch = train.state().epoch;
+        Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(opts.epochs), per_epoch, "samples");
+        double loss_acc = 0, shown_loss = 0;
+        std::int64_t loss_n = 0, seen = 0, correct = 0, samples = 0;
+        const auto epoch_t0 = std::chrono::steady_clock::now();
+        data::Batch b;
+        while (train.next(b)) {
+            const double lr = schedule.lr_at(st.step);
+            opt.set_lr(lr);
+            Tensor logits = forward(b.images);
+            Tensor loss = cross_entropy(logits, b.labels, ce);
+            opt.zero_grad();  // zeroes the grad slab in place; backward then accumulates into it
+            loss.backward();
+            const double gnorm = opts.grad_clip > 0 ? optim::clip_grad_norm_(opt.params(), opts.grad_clip)
+                                                    : optim::clip_grad_norm_(opt.params(), 1e30);
+            opt.step();
+            ++st.step;
+            const double lv = loss.item();
+            loss_acc += lv;
+            ++loss_n;
+            shown_loss = 0.9 * shown_loss + 0.1 * lv;
+            if (loss_n == 1) shown_loss = lv;
+            correct += count_correct(logits, b.labels);
+            samples += b.labels.numel();
+            seen += b.labels.numel();
+            if (opts.verbose) bar.update(b.batch + 1, seen, shown_loss);
+            if (opts.log_every > 0 && st.step % opts.log_every == 0) {
+                const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_t0).count();
+                nlohmann::json rec = {{"type", "step"}, {"step", st.step}, {"epoch", epoch},
+                                      {"loss", lv},     {"lr", lr},        {"grad_norm", gnorm},
+                                      {"samples_per_s", secs > 0 ? seen / secs : 0.0}};
+                if (opts.on_log) opts.on_log(st.step, rec);
+                log.write(rec);
+            }
+            if (opts.save_every > 0 && st.step % opts.save_every == 0) save(last);
+            if (opts.max_steps >= 0 && st.step >= opts.max_steps) {
+                stopped = true;
+                break;
+            }
+        }
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_t0).count();
+        nlohmann::json rec = {{"type", "epoch"},
+                              {"epoch", epoch},
+                              {"step", st.step},
+                              {"train_loss", loss_n ? loss_acc / loss_n : 0.0},
+                              {"train_accuracy", samples ? static_cast<double>(correct) / samples : 0.0},
+                              {"samples_per_s", secs > 0 ? seen / secs : 0.0},
+                              {"seconds", secs}};
+        std::string summary = Error::cat("loss ", loss_n ? loss_acc / loss_n : 0.0);
+        if (!stopped && val) {
+            const EvalResult v = evaluate(model, forward, *val);
+            rec["val_accuracy"] = v.accuracy;
+            rec["val_loss"] = v.loss;
+            summary += Error::cat(", val acc ", v.accuracy * 100, "%");
+            if (v.accuracy > st.best_metric) {
+                st.best_metric = v.accuracy;
+                save(best);
+            }
+        }
+        if (opts.verbose) bar.finish(summary);
+        log.write(rec);
+        if (!stopped) ++res.epochs_done;
+        save(last);
+    }
+    res.best_val_accuracy = st.best_metric;
+    if (!val && !best.empty()) save(best);  // no validation: the last model is the best we know
+    res.steps = st.step;
+    res.finished = !stopped && train.state().epoch >= opts.epochs;
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+}
+
+}  // namespace prism::train

@@ -1,0 +1,59 @@
+// Training and evaluation of an image classifier (the ViT, or any module mapping images
+// (B, C, H, W) to logits (B, K)).
+//
+// One step, as data flows through the layers:
+//   loader.next(batch)                      data/    images (B, C, H, W), labels (B)
+//   logits = forward(images)                nn/      autograd records the tape
+//   loss = cross_entropy(logits, labels)    autograd/ (fused log-softmax + NLL)
+//   opt.zero_grad(); loss.backward()        autograd/ engine -> ops/ backward kernels
+//   norm = clip_grad_norm_(params, clip)    optim/
+//   opt.set_lr(schedule(step)); opt.step()  optim/   one fused AdamW pass over flat slabs
+// At the end of each epoch: validation accuracy, last.safetensors, best.safetensors (io/).
+#pragma once
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "data/loader.hpp"
+#include "nn/module.hpp"
+
+namespace prism::train {
+
+struct ClassifierOptions {
+    std::int64_t epochs = 10;
+    double lr = 1e-3, min_lr = 1e-5, weight_decay = 0.05;
+    double warmup_epochs = 1.0;
+    double label_smoothing = 0.0;
+    double grad_clip = 1.0;        // <= 0: no clipping (the norm is still logged)
+    std::string out_dir;           // checkpoints + metrics.jsonl; empty: keep nothing on disk
+    bool resume = false;           // continue from out_dir/last.safetensors when it exists
+    std::int64_t max_steps = -1;   // stop (and save) after this many steps in all; -1: run all epochs
+    std::int64_t log_every = 50;   // a JSONL record every N steps
+    std::int64_t save_every = 0;   // also save last.safetensors every N steps (0: at epoch ends)
+    bool verbose = true;           // progress bar / lines on stdout
+    // Extra fields for each logged step record (e.g. smoothing diagnostics), may be empty.
+    std::function<void(std::int64_t step, nlohmann::json& record)> on_log;
+};
+
+struct EvalResult {
+    double accuracy = 0, loss = 0;  // fraction correct; mean cross-entropy (no smoothing)
+    std::int64_t samples = 0;
+};
+
+struct FitResult {
+    double best_val_accuracy = -1;  // -1 when there is no validation set
+    std::int64_t steps = 0, epochs_done = 0;
+    double seconds = 0;             // wall time of this call
+    bool finished = false;          // all epochs ran (false when stopped by max_steps)
+};
+
+using ClassifierForward = std::function<Tensor(const Tensor& images)>;
+
+// Accuracy and mean loss over every batch of `loader` (one pass, no grad, eval mode).
+EvalResult evaluate(nn::Module& model, const ClassifierForward& forward, data::DataLoader& loader);
+
+// `config` is stored as the checkpoints' "config" metadata.
+FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, data::DataLoader& train,
+                         data::DataLoader* val, const ClassifierOptions& opts, const nlohmann::json& config);
+
+}  // namespace prism::train

@@ -1,0 +1,18 @@
+#include "train/jsonl.hpp"
+
+#include "core/error.hpp"
+
+namespace prism::train {
+
+JsonlLog::JsonlLog(const std::string& path) : out_(path, std::ios::app), path_(path) {
+    if (!out_) throw Error("log", "cannot open ", path, " for writing");
+}
+
+void JsonlLog::write(const nlohmann::json& record) {
+    if (!out_.is_open()) return;
+    out_ << record.dump() << '\n';
+    out_.flush();
+    if (!out_) throw Error("log", "write to ", path_, " failed");
+}
+
+}  // namespace prism::train

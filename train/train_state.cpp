@@ -1,0 +1,41 @@
+#include "train/train_state.hpp"
+
+#include "io/checkpoint.hpp"
+
+namespace prism::train {
+
+nlohmann::json TrainState::to_json() const {
+    const Generator::State g = default_generator().state();
+    return {{"step", step},
+            {"best_metric", best_metric},
+            {"loader", {{"epoch", loader.epoch}, {"batch", loader.batch}}},
+            {"rng", {{"seed", g.seed}, {"offset", g.offset}}}};
+}
+
+TrainState TrainState::from_json(const nlohmann::json& j, const std::string& file) {
+    TrainState s;
+    try {
+        s.step = j.at("step");
+        s.best_metric = j.value("best_metric", -1.0);
+        s.loader.epoch = j.at("loader").at("epoch");
+        s.loader.batch = j.at("loader").at("batch");
+        s.rng.seed = j.at("rng").at("seed");
+        s.rng.offset = j.at("rng").at("offset");
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("resume", file, ": train_state is incomplete: ", e.what());
+    }
+    return s;
+}
+
+TrainState resume_from(const std::string& path, nn::Module& model, optim::Optimizer& opt, data::DataLoader* loader) {
+    io::Checkpoint c = io::load_checkpoint(path);
+    if (c.train_state.is_null()) throw Error("resume", path, " has no train_state (was it saved by a training run?)");
+    TrainState s = TrainState::from_json(c.train_state, path);
+    model.load_state_dict(c.model, /*strict=*/true);
+    opt.load_state_tensors(c.optim);
+    default_generator().set_state(s.rng);
+    if (loader) loader->set_state(s.loader);
+    return s;
+}
+
+}  // namespace prism::train

@@ -1,0 +1,24 @@
+// Named image datasets, as the CLI and the study runner spell them:
+//   fashion-mnist          Debian's dataset-fashion-mnist (the default)
+//   mnist:DIR              MNIST, or any {train,t10k}-{images,labels} IDX files in DIR
+//   cifar10:DIR            CIFAR-10 binary batches in DIR
+//   folder:DIR             an image folder, one subfolder per class (test split held out)
+#pragma once
+#include <memory>
+#include <string>
+
+#include "data/augment.hpp"
+#include "data/dataset.hpp"
+
+namespace prism::train {
+
+struct VisionData {
+    std::string spec;
+    std::shared_ptr<const data::ImageDataset> train, test;
+    data::Augment augment;  // what suits the dataset (no flips for digits or clothing crops)
+};
+
+// Loads both splits; errors name the spec and the file.
+VisionData load_vision_data(const std::string& spec, std::uint64_t seed = 0);
+
+}  // namespace prism::train

@@ -1,0 +1,80 @@
+#include "train/vit_run.hpp"
+
+#include <filesystem>
+
+#include "data/split.hpp"
+#include "io/checkpoint.hpp"
+
+namespace prism::train {
+
+models::ViTConfig make_vit_config(const VitRunOptions& o, const VisionData& data) {
+    models::ViTConfig c = models::ViTConfig::preset(o.preset);
+    if (o.dim) c.dim = *o.dim;
+    if (o.depth) c.depth = *o.depth;
+    if (o.heads) c.heads = *o.heads;
+    if (o.patch) c.patch_size = *o.patch;
+    if (o.mlp_dim) c.mlp_dim = *o.mlp_dim;
+    if (o.attention) c.attention = *o.attention;
+    const auto& tr = *data.train;
+    PRISM_CHECK(tr.height == tr.width, "vit", "images must be square, ", data.spec, " has ", tr.height, "x", tr.width);
+    c.image_size = tr.height;
+    c.in_channels = tr.channels;
+    c.num_classes = tr.num_classes();
+    c.class_names = tr.classes;
+    const data::Normalization n = data::compute_mean_std(tr);
+    c.input_mean.assign(n.mean.begin(), n.mean.end());
+    c.input_std.assign(n.std.begin(), n.std.end());
+    c.validate();
+    return c;
+}
+
+namespace {
+data::Normalization norm_of(const models::ViTConfig& c) {
+    data::Normalization n;
+    n.mean.assign(c.input_mean.begin(), c.input_mean.end());
+    n.std.assign(c.input_std.begin(), c.input_std.end());
+    return n;
+}
+}  // namespace
+
+VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
+    VisionData loaded;
+    if (!preloaded) loaded = load_vision_data(o.dataset, o.seed);
+    const VisionData& data = preloaded ? *preloaded : loaded;
+
+    VitRunResult r;
+    r.config = make_vit_config(o, data);
+    prism::manual_seed(o.seed);
+    Generator init_gen(o.seed);
+    models::ViT model(r.config, &init_gen);
+
+    const data::Split split = data::train_val_split(*data.train, o.val_fraction, o.seed);
+    const auto train_idx = data::stratified_fraction(*data.train, split.train, o.data_fraction, o.seed);
+    r.train_samples = static_cast<std::int64_t>(train_idx.size());
+
+    data::LoaderOptions lo;
+    lo.batch_size = o.batch_size;
+    lo.seed = o.seed;
+    lo.norm = norm_of(r.config);
+    lo.augment = data.augment;
+    data::DataLoader train(data.train, train_idx, lo);
+    data::LoaderOptions eo = lo;
+    eo.shuffle = false;
+    eo.augment = {};
+    eo.batch_size = 500;
+    data::DataLoader val(data.train, split.val, eo);
+    const bool has_val = !split.val.empty();
+
+    auto forward = [&](const Tensor& x) { return model.forward(x); };
+    r.fit = fit_classifier(model, forward, train, has_val ? &val : nullptr, o.train, r.config.to_json());
+
+    // test accuracy of the best checkpoint (by validation accuracy), else of the final model
+    const std::string best = o.train.out_dir.empty() ? "" : o.train.out_dir + "/best.safetensors";
+    if (!best.empty() && std::filesystem::exists(best) && r.fit.finished)
+        model.load_state_dict(io::load_checkpoint(best).model);
+    data::DataLoader test(data.test, {}, eo);
+    r.test = evaluate(model, forward, test);
+    return r;
+}
+
+}  // namespace prism::train

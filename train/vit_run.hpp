@@ -1,0 +1,39 @@
+// run_vit: one whole ViT experiment, as `prism train vit` and the demo run it: load the data,
+// build the model from a preset plus overrides, train with validation, evaluate the best
+// checkpoint on the test set.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "models/vit.hpp"
+#include "train/classifier.hpp"
+#include "train/vision_data.hpp"
+
+namespace prism::train {
+
+struct VitRunOptions {
+    std::string dataset = "fashion-mnist";
+    std::string preset = "vit-micro";
+    // size overrides; unset keeps the preset's value
+    std::optional<std::int64_t> dim, depth, heads, patch, mlp_dim;
+    std::optional<models::AttentionSpec> attention;
+    std::int64_t batch_size = 128;
+    double val_fraction = 0.1;    // of the training set, stratified
+    double data_fraction = 1.0;   // keep this stratified fraction of the training part
+    std::uint64_t seed = 0;
+    ClassifierOptions train;      // epochs, lr, ..., out_dir, resume
+};
+
+struct VitRunResult {
+    models::ViTConfig config;
+    FitResult fit;
+    EvalResult test;
+    std::int64_t train_samples = 0;
+};
+
+// The config run_vit would build (preset + overrides + dataset shape and statistics).
+models::ViTConfig make_vit_config(const VitRunOptions& o, const VisionData& data);
+
+VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded = nullptr);
+
+}  // namespace prism::train
