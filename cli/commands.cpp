@@ -11,6 +11,7 @@ void register_commands(CLI::App& app) {
     register_info(app);
     register_demo(app);
     register_bench(app);
+    register_spectrum(app);
     auto* train_cmd = app.add_subcommand("train", "train a model: `prism train vit ...`");
     train_cmd->require_subcommand(1);
     auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint: `prism eval vit ...`");

@@ -1,0 +1,140 @@
+// `prism spectrum`: the oversmoothing diagnostics of one checkpoint on one batch
+// (diag/spectrum.hpp, diag/smoothing.hpp), written as JSON, CSV and PNG (diag/report.hpp).
+//
+//   prism spectrum --checkpoint runs/vit/best.safetensors --dataset fashion-mnist --batch 32 --out spectrum/
+//   prism spectrum --checkpoint runs/gpt/best.safetensors --text kjv --out spectrum/
+//
+// ViT: the first N test images (--dataset random: N(0, 1) inputs, no data needed).
+// GPT: N windows of context_length tokens spread evenly over the text.
+#include <cstdio>
+#include <iostream>
+
+#include "autograd/functions.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "data/loader.hpp"
+#include "diag/report.hpp"
+#include "diag/spectrum.hpp"
+#include "io/checkpoint.hpp"
+#include "models/vit.hpp"
+#include "train/vision_data.hpp"
+#if __has_include("models/gpt.hpp") && __has_include("data/text.hpp") && __has_include("data/tokenizer.hpp")
+#include "data/text.hpp"
+#include "data/tokenizer.hpp"
+#include "models/gpt.hpp"
+#define PRISM_SPECTRUM_GPT 1
+#endif
+
+namespace prism::cli {
+
+namespace {
+
+struct SpectrumArgs {
+    std::string checkpoint, dataset, text, out = "spectrum";
+    std::int64_t batch = 32;
+    std::uint64_t seed = 0;
+    bool no_plots = false;
+};
+
+Tensor vit_batch(const models::ViTConfig& cfg, const std::string& spec, std::int64_t n, std::uint64_t seed) {
+    if (spec == "random") {
+        Generator g(seed);
+        return Tensor::randn({n, cfg.in_channels, cfg.image_size, cfg.image_size}, g);
+    }
+    const auto data = train::load_vision_data(spec, seed);
+    PRISM_CHECK(data.test->channels == cfg.in_channels && data.test->height == cfg.image_size, "spectrum",
+                "the checkpoint expects (", cfg.in_channels, ", ", cfg.image_size, ", ", cfg.image_size, ") images, ",
+                spec, " has (", data.test->channels, ", ", data.test->height, ", ", data.test->width, ")");
+    data::LoaderOptions lo;
+    lo.batch_size = n;
+    lo.shuffle = false;
+    lo.prefetch = false;
+    lo.norm.mean.assign(cfg.input_mean.begin(), cfg.input_mean.end());
+    lo.norm.std.assign(cfg.input_std.begin(), cfg.input_std.end());
+    data::DataLoader loader(data.test, {}, lo);
+    data::Batch b;
+    PRISM_CHECK(loader.next(b), "spectrum", spec, " has no test images");
+    return b.images;
+}
+
+diag::SpectrumReport analyse_gpt_checkpoint(const io::Checkpoint& ck, const SpectrumArgs& a) {
+#ifdef PRISM_SPECTRUM_GPT
+    PRISM_CHECK(!a.text.empty(), "spectrum", a.checkpoint, " is a GPT checkpoint: give --text kjv|FILE");
+    auto cfg = models::GPTConfig::from_json(ck.config);
+    PRISM_CHECK(!cfg.tokenizer.is_null(), "spectrum", a.checkpoint, " has no tokenizer in its config");
+    models::GPT model(cfg);
+    model.load_state_dict(ck.model);
+    const auto tok = data::Tokenizer::from_json(cfg.tokenizer);
+    const auto corpus = data::load_corpus(a.text);
+    const auto ids = tok.encode(corpus.text, corpus.name);
+    const std::int64_t T = cfg.context_length, n = static_cast<std::int64_t>(ids.size());
+    PRISM_CHECK(n > T, "spectrum", corpus.name, " has ", n, " tokens, fewer than one window of ", T + 1);
+    Tensor x = Tensor::empty({a.batch, T}, kInt64);
+    auto* p = x.data<std::int64_t>();
+    for (std::int64_t b = 0; b < a.batch; ++b) {
+        const std::int64_t start = a.batch > 1 ? b * (n - T - 1) / (a.batch - 1) : 0;
+        for (std::int64_t t = 0; t < T; ++t) p[b * T + t] = ids[start + t];
+    }
+    auto rep = diag::analyse_model(
+        model, *model.h, "transformer.h", [&] { model.forward(x); },
+        // the block input, as GPT::forward builds it
+        [&] { return model.wte->forward(x) + model.wpe->forward(Tensor::arange(T, kInt64)); });
+    rep.model = "gpt";
+    rep.batch = a.batch;
+    return rep;
+#else
+    (void)ck;
+    throw Error("spectrum", a.checkpoint, ": GPT spectrum: not yet supported (models/gpt.hpp is not in this build)");
+#endif
+}
+
+int run_spectrum(const SpectrumArgs& a) {
+    PRISM_CHECK(a.batch > 0, "spectrum", "--batch must be positive, got ", a.batch);
+    const io::Checkpoint ck = io::load_checkpoint(a.checkpoint);
+    PRISM_CHECK(!ck.config.is_null(), "spectrum", a.checkpoint, " has no \"config\" metadata: cannot rebuild the model");
+    diag::SpectrumReport rep;
+    const bool is_gpt = ck.config.value("model", "") == "gpt" || ck.config.contains("vocab_size");
+    if (is_gpt) {
+        rep = analyse_gpt_checkpoint(ck, a);
+    } else {
+        PRISM_CHECK(a.text.empty(), "spectrum", a.checkpoint, " is a ViT checkpoint: --text is for GPT checkpoints");
+        models::ViT model(models::ViTConfig::from_json(ck.config));
+        model.load_state_dict(ck.model);
+        const Tensor images = vit_batch(model.config, a.dataset.empty() ? "fashion-mnist" : a.dataset, a.batch, a.seed);
+        rep = diag::analyse_vit(model, images);
+    }
+    const auto files = diag::write_spectrum_report(rep, a.out, !a.no_plots);
+    std::printf("%s: depth %lld, %lld heads, dim %lld, batch %lld x %lld tokens\n", a.checkpoint.c_str(),
+                static_cast<long long>(rep.depth), static_cast<long long>(rep.heads), static_cast<long long>(rep.dim),
+                static_cast<long long>(rep.batch), static_cast<long long>(rep.tokens));
+    std::printf("layer  cos_sim   hc_dc  eff_rank  s2/s1   dirichlet\n");
+    for (const auto& l : rep.smoothing)
+        std::printf("%5lld  %7.4f  %6.3f  %8.2f  %6.4f  %8.4f\n", static_cast<long long>(l.layer), l.cos_sim, l.hc_dc,
+                    l.eff_rank, l.sigma_ratio, l.dirichlet);
+    if (rep.dominant_cases > 0)
+        std::printf("dominant pair at lambda_A = 1: %.1f%% (H), %.1f%% (P diag(gamma) H) of %lld cases\n",
+                    100.0 * rep.dominant_at_one_h / rep.dominant_cases, 100.0 * rep.dominant_at_one_ln / rep.dominant_cases,
+                    static_cast<long long>(rep.dominant_cases));
+    std::printf("wrote %zu files to %s%s\n", files.written.size(), a.out.c_str(), files.plots ? "" : " (no plots)");
+    return 0;
+}
+
+}  // namespace
+
+void register_spectrum(CLI::App& app) {
+    auto* a = new SpectrumArgs();
+    auto* cmd = app.add_subcommand("spectrum", "oversmoothing diagnostics of a checkpoint: JSON, CSV and PNG");
+    cmd->add_option("--checkpoint", a->checkpoint, "a ViT or GPT .safetensors checkpoint")->required();
+    auto* ds = cmd->add_option("--dataset", a->dataset,
+                               "ViT: fashion-mnist | mnist:DIR | cifar10:DIR | folder:DIR | random (default fashion-mnist)");
+    auto* tx = cmd->add_option("--text", a->text, "GPT: kjv | FILE");
+    ds->excludes(tx);
+    cmd->add_option("--batch", a->batch, "images or text windows in the batch")->capture_default_str();
+    cmd->add_option("--seed", a->seed, "for --dataset random")->capture_default_str();
+    cmd->add_option("--out", a->out, "output directory")->capture_default_str();
+    cmd->add_flag("--no-plots", a->no_plots, "write JSON and CSV only");
+    cmd->callback([a] { std::exit(guarded([a] { return run_spectrum(*a); })); });
+}
+
+}  // namespace prism::cli

@@ -1,0 +1,31 @@
+// Writing a SpectrumReport to a directory, as `prism spectrum` does:
+//   spectrum.json        everything (diag/spectrum.hpp SpectrumReport::to_json)
+//   smoothing.csv        layer,name,cos_sim,hc_dc,eff_rank,sigma_ratio,dirichlet,dirichlet_attn
+//   eig_h.csv            layer,head,index,re,im      eigenvalues of H_h
+//   eig_ln.csv           layer,head,index,re,im      eigenvalues of P diag(gamma) H_h
+//   attention_eigs.csv   layer,head,samples,mean_abs_lambda2,max_abs_lambda2,frac_complex
+//   dominant_pair.csv    layer,head,cases,at_one_h,share_h,at_one_ln,share_ln
+//   ln_gains.csv         layer,negative_norm1,negative_norm2,size
+//   eig_h.png, eig_ln.png   eigenvalues in the complex plane, coloured by layer
+//   smoothing.png           cos_sim, HC/DC, effective rank against depth
+// PNGs come from gnuplot's pngcairo terminal; without gnuplot a warning goes to stderr and the
+// JSON/CSV files are still written.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "diag/spectrum.hpp"
+
+namespace prism::diag {
+
+struct ReportFiles {
+    std::vector<std::string> written;  // paths, in writing order
+    bool plots = false;                // the PNGs were made
+};
+
+ReportFiles write_spectrum_report(const SpectrumReport& rep, const std::string& out_dir, bool plots = true);
+
+// True when `gnuplot` runs and offers the pngcairo terminal.
+bool gnuplot_available();
+
+}  // namespace prism::diag

@@ -1,0 +1,134 @@
+#include <cmath>
+
+#include "../helpers.hpp"
+#include "diag/smoothing.hpp"
+#include "models/vit.hpp"
+
+using namespace prism;
+
+namespace {
+
+Tensor mat(const std::vector<double>& v, std::int64_t T, std::int64_t C) { return Tensor::from_vector(v, {T, C}); }
+
+// (1/2) sum_ij |x_i - x_j|^2 / T^2 divided by mean |x_i|^2: the definition, by pairs.
+double dirichlet_by_pairs(const Tensor& x) {
+    const auto v = x.to_vector<double>();
+    const std::int64_t T = x.size(0), C = x.size(1);
+    double e = 0, n = 0;
+    for (std::int64_t i = 0; i < T; ++i) {
+        for (std::int64_t c = 0; c < C; ++c) n += v[i * C + c] * v[i * C + c];
+        for (std::int64_t j = 0; j < T; ++j)
+            for (std::int64_t c = 0; c < C; ++c) e += std::pow(v[i * C + c] - v[j * C + c], 2);
+    }
+    return (0.5 * e / double(T * T)) / (n / double(T));
+}
+
+models::ViTConfig tiny_vit() {
+    models::ViTConfig c;
+    c.image_size = 8;
+    c.patch_size = 4;
+    c.in_channels = 1;
+    c.num_classes = 3;
+    c.dim = 8;
+    c.depth = 2;
+    c.heads = 2;
+    c.mlp_dim = 16;
+    return c;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(diag_smoothing)
+
+BOOST_AUTO_TEST_CASE(cosine_identical_and_orthogonal) {
+    BOOST_TEST(diag::mean_cosine_similarity(mat({1, 2, 3, 2, 4, 6, 0.5, 1, 1.5}, 3, 3)) == 1.0,
+               boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(std::abs(diag::mean_cosine_similarity(mat({1, 0, 0, 0, 2, 0, 0, 0, 3}, 3, 3))) < 1e-15);
+    // antiparallel pair: -1; batch average of 1 and -1 is 0
+    BOOST_TEST(diag::mean_cosine_similarity(mat({1, 1, -2, -2}, 2, 2)) == -1.0, boost::test_tools::tolerance(1e-12));
+    Tensor b = Tensor::from_vector(std::vector<double>{1, 1, 2, 2, 1, 1, -1, -1}, {2, 2, 2});
+    BOOST_TEST(std::abs(diag::mean_cosine_similarity(b)) < 1e-12);
+}
+
+BOOST_AUTO_TEST_CASE(hc_dc) {
+    BOOST_TEST(diag::hc_dc_ratio(mat({3, -1, 3, -1, 3, -1}, 3, 2)) == 0.0);
+    // zero mean, nonzero tokens: no DC at all
+    BOOST_TEST(std::isinf(diag::hc_dc_ratio(mat({1, 0, -1, 0}, 2, 2))));
+    // tokens (1,0),(3,0): mean (2,0), DC norm 2 sqrt(2), HC norm sqrt(2)
+    BOOST_TEST(diag::hc_dc_ratio(mat({1, 0, 3, 0}, 2, 2)) == 0.5, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(effective_rank_and_sigma_ratio) {
+    // rank one: u v^T
+    std::vector<double> r1;
+    for (int i = 0; i < 5; ++i)
+        for (int j = 0; j < 7; ++j) r1.push_back((i + 1) * (j - 3.5));
+    auto s1 = diag::svd_stats(mat(r1, 5, 7));
+    BOOST_TEST(s1.eff_rank == 1.0, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(s1.sigma_ratio < 1e-12);
+    std::vector<double> id(6 * 6, 0.0);
+    for (int i = 0; i < 6; ++i) id[i * 6 + i] = 2.0;
+    auto si = diag::svd_stats(mat(id, 6, 6));
+    BOOST_TEST(si.eff_rank == 6.0, boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(si.sigma_ratio == 1.0, boost::test_tools::tolerance(1e-12));
+}
+
+BOOST_AUTO_TEST_CASE(dirichlet) {
+    BOOST_TEST(diag::dirichlet_energy(mat({1, 2, 1, 2, 1, 2}, 3, 2)) == 0.0);
+    Generator g(3);
+    for (std::int64_t T : {1, 2, 7, 33}) {
+        Tensor x = Tensor::randn({T, 5}, g, kFloat64);
+        BOOST_TEST(diag::dirichlet_energy(x) == dirichlet_by_pairs(x), boost::test_tools::tolerance(1e-10));
+        // scale-free
+        Tensor y = Tensor::from_vector(x.to_vector<double>(), {T, 5});
+        for (std::int64_t i = 0; i < y.numel(); ++i) y.data<double>()[i] *= 17.0;
+        BOOST_TEST(diag::dirichlet_energy(y) == diag::dirichlet_energy(x), boost::test_tools::tolerance(1e-10));
+    }
+    // attention graph: uniform attention over T tokens gives (1/2) sum_ij (1/T)|x_i-x_j|^2 / |X|^2,
+    // which equals the complete-graph value
+    Tensor x = Tensor::randn({2, 7, 4}, g, kFloat64);
+    Tensor probs = Tensor::full({2, 3, 7, 7}, 1.0 / 7, kFloat64);
+    BOOST_TEST(diag::dirichlet_energy_attention(x, probs) == diag::dirichlet_energy(x),
+               boost::test_tools::tolerance(1e-10));
+    // identity attention: no edges between distinct tokens
+    Tensor eye = Tensor::zeros({2, 1, 7, 7}, kFloat64);
+    for (int b = 0; b < 2; ++b)
+        for (int i = 0; i < 7; ++i) eye.data<double>()[(b * 7 + i) * 7 + i] = 1.0;
+    BOOST_TEST(diag::dirichlet_energy_attention(x, eye) == 0.0);
+    test::check_error([&] { diag::dirichlet_energy_attention(x, Tensor::zeros({2, 1, 6, 6})); }, {"(2, 7, 4)", "(2, 1, 6, 6)"});
+}
+
+BOOST_AUTO_TEST_CASE(errors) {
+    test::check_error([] { diag::mean_cosine_similarity(Tensor::zeros({3})); }, {"mean_cosine_similarity", "(3)"});
+}
+
+BOOST_AUTO_TEST_CASE(vit_profile_and_record) {
+    Generator g(7);
+    models::ViT vit(tiny_vit(), &g);
+    Tensor images = Tensor::randn({3, 1, 8, 8}, g);
+    // the recomputed embedding is what the blocks see: running them on it gives forward_features
+    Tensor emb = diag::vit_embedding(vit, images);
+    nn::AttentionContext ctx;
+    Tensor h = emb;
+    for (std::size_t i = 0; i < vit.blocks->size(); ++i) h = vit.blocks->at<nn::TransformerBlock>(i)->forward(h, ctx);
+    BOOST_TEST(test::max_abs_diff(vit.norm->forward(h), vit.forward_features(images)) < 1e-6);
+
+    auto layers = diag::smoothing_profile(vit, images);
+    BOOST_REQUIRE_EQUAL(layers.size(), 3u);
+    BOOST_TEST(layers[0].name == "embed");
+    BOOST_TEST(layers[2].name == "blocks.1.out");
+    BOOST_TEST(layers[0].dirichlet_attn.has_value());
+    BOOST_TEST(layers[1].dirichlet_attn.has_value());
+    BOOST_TEST(!layers[2].dirichlet_attn.has_value());
+    BOOST_TEST(layers[2].cos_sim == diag::mean_cosine_similarity(h), boost::test_tools::tolerance(1e-9));
+    BOOST_TEST(layers[0].hc_dc == diag::hc_dc_ratio(emb), boost::test_tools::tolerance(1e-9));
+    vit.train();
+    auto rec = diag::smoothing_record(vit, images);
+    BOOST_TEST(vit.is_training());
+    BOOST_REQUIRE_EQUAL(rec["cos_sim"].size(), 3u);
+    BOOST_TEST(rec["cos_sim"][0].get<double>() == layers[0].cos_sim, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(rec.contains("hc_dc"));
+    BOOST_TEST(rec.contains("eff_rank"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
