@@ -1,5 +1,8 @@
 #include "models/attention_spec.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "core/error.hpp"
 
 namespace prism::models {
@@ -50,6 +53,61 @@ AttentionSpec AttentionSpec::from_json(const nlohmann::json& j) {
         if (val.is_number()) s.params[key] = val.get<double>();
         else if (val.is_boolean()) s.params[key] = val.get<bool>() ? 1.0 : 0.0;
         else if (!val.is_null()) throw Error("attention config", "field \"", key, "\" must be a number, got ", val.dump());
+    }
+    return s;
+}
+
+namespace {
+
+// "A,B" -> (A, B); what names the option in errors.
+std::pair<double, double> parse_pair(const std::string& what, const std::string& text) {
+    const auto comma = text.find(',');
+    auto number = [&](const std::string& part) {
+        char* end = nullptr;
+        const double v = std::strtod(part.c_str(), &end);
+        if (part.empty() || end != part.c_str() + part.size())
+            throw Error("attention options", what, " expects two numbers \"A,B\", got \"", text, "\"");
+        return v;
+    };
+    if (comma == std::string::npos)
+        throw Error("attention options", what, " expects two numbers \"A,B\", got \"", text, "\"");
+    return {number(text.substr(0, comma)), number(text.substr(comma + 1))};
+}
+
+}  // namespace
+
+AttentionSpec parse_attention_options(const std::string& kind, const std::string& clip, const std::string& layers,
+                                      std::optional<double> alpha, std::optional<double> lambda1,
+                                      std::optional<double> lambda2, bool learnable, double default_alpha) {
+    const auto known = nn::attention_kinds();
+    if (std::find(known.begin(), known.end(), kind) == known.end()) {
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        throw Error("attention options", "unknown attention kind '", kind, "' (known: ", list, ")");
+    }
+    AttentionSpec s;
+    s.kind = kind;
+    const bool spectral = kind.rfind("spectral-", 0) == 0;
+    if (!clip.empty()) {
+        if (!spectral) throw Error("attention options", "--spectral-clip applies to the spectral-* kinds, not ", kind);
+        s.clip = parse_pair("--spectral-clip", clip);
+        if (!(s.clip->first <= s.clip->second))
+            throw Error("attention options", "--spectral-clip ", clip, ": LO must not exceed HI");
+    }
+    if (!layers.empty()) {
+        const auto [a, b] = parse_pair("--attention-layers", layers);
+        if (a != static_cast<std::int64_t>(a) || b != static_cast<std::int64_t>(b) || a < 0 || a >= b)
+            throw Error("attention options", "--attention-layers ", layers, ": need integers 0 <= FIRST < END");
+        s.layers = std::make_pair(static_cast<std::int64_t>(a), static_cast<std::int64_t>(b));
+    }
+    if (alpha && kind != "neutreno") throw Error("attention options", "--alpha applies to neutreno, not ", kind);
+    if ((lambda1 || lambda2 || learnable) && kind != "resformer")
+        throw Error("attention options", "--lambda1/--lambda2/learnable apply to resformer, not ", kind);
+    if (kind == "neutreno") s.params["alpha"] = alpha.value_or(default_alpha);
+    if (kind == "resformer") {
+        s.params["lambda1"] = lambda1.value_or(0.5);
+        s.params["lambda2"] = lambda2.value_or(0.5);
+        s.params["learnable"] = learnable ? 1.0 : 0.0;
     }
     return s;
 }

@@ -27,4 +27,17 @@ struct AttentionSpec {
     static AttentionSpec from_json(const nlohmann::json& j);  // throws prism::Error on bad fields
 };
 
+// From command-line options (`--attention KIND --spectral-clip LO,HI --attention-layers FIRST,END
+// --alpha A --lambda1 L1 --lambda2 L2 --learnable-lambdas`): clip and layers are "" or "A,B".
+// Fills the per-kind defaults into params so the checkpoint config records them:
+//   neutreno: alpha (default_alpha: 0.6 vision, 0.4 language); resformer: lambda1, lambda2
+//   (0.5, 0.5), learnable (0/1). Throws prism::Error, listing the known kinds, for an unknown
+//   kind, and for options that do not apply to the kind (clip: spectral-*; alpha: neutreno;
+//   lambdas/learnable: resformer), empty ranges (LO > HI, FIRST >= END) or malformed pairs.
+AttentionSpec parse_attention_options(const std::string& kind, const std::string& clip = "",
+                                      const std::string& layers = "", std::optional<double> alpha = std::nullopt,
+                                      std::optional<double> lambda1 = std::nullopt,
+                                      std::optional<double> lambda2 = std::nullopt, bool learnable = false,
+                                      double default_alpha = 0.6);
+
 }  // namespace prism::models

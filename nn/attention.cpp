@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "autograd/fn_nn.hpp"
+#include "nn/attention_kinds.hpp"
 
 namespace prism::nn {
 
@@ -65,6 +66,7 @@ struct Registry {
         factories["standard"] = [](const AttentionConfig& c, const AttentionArgs& a) {
             return std::make_shared<MultiHeadSelfAttention>(c, a);
         };
+        for (auto& [kind, f] : builtin_attention_factories()) factories[kind] = f;  // nn/attention_kinds.hpp
     }
 };
 

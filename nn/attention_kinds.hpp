@@ -1,0 +1,38 @@
+// The built-in attention kinds beyond "standard" (paper-notes.md sections 2 and 4):
+//
+//     spectral-smooth, spectral-sharpen, spectral-free   nn/attention_spectral.hpp
+//     neutreno                                           nn/attention_neutreno.hpp
+//     resformer, svformer                                nn/attention_resformer.hpp
+//
+// They are in the registry from its first use (nn/attention.cpp pulls builtin_attention_factories()
+// into its initial table), so make_attention({.kind = "neutreno"}, ...) just works.
+// head_operators() gives the per-head feature operators H_h = W_V^h W_O^h for diagnostics.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/attention.hpp"
+
+namespace prism::nn {
+
+// Every built-in kind except "standard", with its factory; touches no registry.
+std::vector<std::pair<std::string, AttentionFactory>> builtin_attention_factories();
+// Registers (or re-registers) every built-in kind with register_attention().
+void register_builtin_attention_kinds();
+
+// Implemented by kinds that know their per-head operators exactly (the spectral kinds).
+class HeadOperators {
+   public:
+    virtual ~HeadOperators() = default;
+    // NH detached tensors (C, C): H_h with X_{l+1} = X_l + sum_h A_h X_l H_h (row-vector tokens).
+    virtual std::vector<Tensor> head_operators() const = 0;
+};
+
+// H_h for any attention: HeadOperators when implemented; for MultiHeadSelfAttention and the
+// kinds derived from it (standard, neutreno, resformer) H_h = W_V^h W_O^h with
+// W_V^h = qkv.weight[2C + h HS : 2C + (h+1) HS, :]^T (C, HS), W_O^h = proj.weight[:, h HS : (h+1) HS]^T (HS, C).
+// Empty for kinds with no value projection of their own (svformer layers >= 1).
+std::vector<Tensor> head_operators(const Attention& attn);
+
+}  // namespace prism::nn

@@ -1,0 +1,103 @@
+#include "nn/attention_spectral.hpp"
+
+#include <cmath>
+
+#include "autograd/functions.hpp"
+#include "autograd/grad_mode.hpp"
+#include "nn/init.hpp"
+
+namespace prism::nn {
+
+namespace {
+
+const char* mode_name(SpectralMode m) {
+    switch (m) {
+        case SpectralMode::Smooth: return "spectral-smooth";
+        case SpectralMode::Sharpen: return "spectral-sharpen";
+        default: return "spectral-free";
+    }
+}
+
+}  // namespace
+
+SpectralAttention::SpectralAttention(const AttentionConfig& cfg, const AttentionArgs& args, SpectralMode m)
+    : Attention("SpectralAttention"), dim(args.dim), heads(args.heads), config(cfg), mode(m), gen(args.gen) {
+    if (dim <= 0 || heads <= 0 || dim % heads != 0)
+        throw Error(mode_name(mode), "dim ", dim, " must be a positive multiple of heads ", heads);
+    head_size = dim / heads;
+    const bool has_lo = cfg.params.count("clip_lo"), has_hi = cfg.params.count("clip_hi");
+    if (has_lo != has_hi) throw Error(mode_name(mode), "clip needs both clip_lo and clip_hi");
+    if (has_lo) {
+        clip = std::make_pair(cfg.params.at("clip_lo"), cfg.params.at("clip_hi"));
+        if (!(clip->first <= clip->second))
+            throw Error(mode_name(mode), "clip range [", clip->first, ", ", clip->second, "] is empty");
+    }
+    qk = register_module("qk", std::make_shared<Linear>(dim, 2 * dim, cfg.qkv_bias, args.gen));
+    Tensor th = Tensor::empty({dim, dim});
+    init::kaiming_uniform_(th, std::sqrt(5.0), args.gen);  // U(-1/sqrt(C), 1/sqrt(C))
+    theta = register_parameter("theta", th);
+    Tensor ps = Tensor::empty({dim});
+    init::uniform_(ps, 0.0, 1.0, args.gen);
+    psi = register_parameter("psi", ps);
+    proj_drop = register_module("proj_drop", std::make_shared<Dropout>(cfg.proj_drop, args.gen));
+}
+
+std::string SpectralAttention::kind() const { return mode_name(mode); }
+
+Tensor SpectralAttention::basis() const { return qr(theta).first; }
+
+Tensor SpectralAttention::eigenvalues() const {
+    Tensor lam = mode == SpectralMode::Free ? psi : square(psi);
+    if (mode == SpectralMode::Sharpen) lam = neg(lam);
+    if (clip) lam = clamp(lam, clip->first, clip->second);
+    return lam;
+}
+
+Tensor SpectralAttention::forward(const Tensor& x, AttentionContext& ctx) {
+    auto g = path_guard();
+    if (x.dim() != 3 || x.size(2) != dim)
+        throw Error(mode_name(mode), "input ", shape_str(x.shape()), " is not (B, T, ", dim, ")");
+    const std::int64_t B = x.size(0), T = x.size(1);
+    // (B, T, 2C) -> (B, T, 2, NH, HS) -> (2, B, NH, T, HS)
+    Tensor qk5 = qk->forward(x).reshape({B, T, 2, heads, head_size}).permute({2, 0, 3, 1, 4});
+    Tensor q = qk5.select(0, 0), k = qk5.select(0, 1);
+    Tensor VH = basis();       // (C, C)
+    Tensor lam = eigenvalues();  // (C)
+    // v = x V_H: (B, T, C) -> (B, T, NH, HS) -> (B, NH, T, HS)
+    Tensor v = matmul(x, VH).reshape({B, T, heads, head_size}).transpose(1, 2);
+    if (ctx.layer_index == 0) ctx.v_first = v;
+    const double p = is_training() ? config.attn_drop : 0.0;
+    Generator* gp = gen ? gen : &default_generator();
+    Tensor o;
+    if (probe_wants("probs")) {
+        Tensor probs;
+        o = scaled_dot_product_attention(q, k, v, config.causal, p, gp, &probs);
+        probe("probs", probs);
+    } else {
+        o = scaled_dot_product_attention(q, k, v, config.causal, p, gp);
+    }
+    // (B, NH, T, HS) -> (B, T, C), scale column j by Lambda_j, then @ V_H^T
+    Tensor h = mul(o.transpose(1, 2).reshape({B, T, dim}), lam);
+    Tensor y = proj_drop->forward(matmul(h, VH.t()));
+    probe("out", y);
+    return y;
+}
+
+std::vector<Tensor> SpectralAttention::head_operators() const {
+    NoGradGuard ng;
+    Tensor VH = basis(), lam = eigenvalues();
+    std::vector<Tensor> out;
+    for (std::int64_t h = 0; h < heads; ++h) {
+        Tensor Vh = VH.narrow(1, h * head_size, head_size);  // (C, HS)
+        out.push_back(matmul(mul(Vh, lam.narrow(0, h * head_size, head_size)), Vh.t()).detach());
+    }
+    return out;
+}
+
+std::string SpectralAttention::extra_repr() const {
+    std::string s = Error::cat("dim=", dim, ", heads=", heads, ", causal=", config.causal ? "True" : "False");
+    if (clip) s += Error::cat(", clip=[", clip->first, ", ", clip->second, "]");
+    return s;
+}
+
+}  // namespace prism::nn
