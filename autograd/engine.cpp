@@ -15,18 +15,24 @@ namespace prism {
 namespace {
 thread_local bool g_grad_enabled = true;
 
-// acc += g (both same shape); in place when acc is the only holder of its storage.
-void accumulate(std::shared_ptr<TensorImpl>& acc, const Tensor& g) {
+// acc += g (same shape). The first gradient is adopted without a copy when that is safe;
+// later ones are added in place when nobody else can see acc's memory.
+//   leaf:     acc ends up in Tensor::grad, so it must own its memory (or be the optimizer's
+//             slab view it already was): adopt g only when g is contiguous and sole owner of
+//             its storage, otherwise copy.
+//   non-leaf: acc only feeds backward closures, which accept any strides: adopt g as is, and
+//             add in place only when both the handle and the storage are unshared.
+void accumulate(std::shared_ptr<TensorImpl>& acc, const Tensor& g, bool leaf) {
     if (!acc) {
-        // own a fresh contiguous copy: the caller's g may be a view of someone else's data
-        acc = g.contiguous().clone().impl_ptr();
+        const bool owns = g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1;
+        if (!leaf) acc = g.impl_ptr();
+        else if (owns && g.is_contiguous() && g.offset() == 0) acc = g.impl_ptr();
+        else acc = g.clone().impl_ptr();
         return;
     }
-    // in place when nobody else holds this grad (the optimizer's slab views count as holders
-    // of the storage, not of this TensorImpl, so a grad that lives in a slab is updated there)
-    const bool sole_owner = acc.use_count() == 1;
+    const bool in_place = acc.use_count() == 1 && (leaf || acc->storage.use_count() == 1);
     Tensor a(acc);
-    if (sole_owner && a.dtype() == g.dtype()) {
+    if (in_place && a.dtype() == g.dtype()) {
         ops::add_(a, g);
     } else {
         acc = ops::add(a, g).impl_ptr();
@@ -84,7 +90,7 @@ void run_backward(const Tensor& root, const Tensor& grad_root) {
 
     std::unordered_map<TensorImpl*, std::shared_ptr<TensorImpl>> grads;
     if (root.grad_fn()) grads[root.get()] = grad_root.impl_ptr();
-    else if (root.requires_grad()) accumulate(root.get()->grad, grad_root);
+    else if (root.requires_grad()) accumulate(root.get()->grad, grad_root, true);
 
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         TensorImpl* impl = *it;
@@ -92,7 +98,7 @@ void run_backward(const Tensor& root, const Tensor& grad_root) {
         if (found == grads.end()) continue;  // no gradient reached this tensor
         Tensor g(std::move(found->second));
         grads.erase(found);
-        if (impl->retains_grad) accumulate(impl->grad, g);
+        if (impl->retains_grad) accumulate(impl->grad, g.clone(), true);
 
         Node& node = *impl->grad_fn;
         std::vector<Tensor> gins = node.backward(g);
@@ -104,8 +110,8 @@ void run_backward(const Tensor& root, const Tensor& grad_root) {
             if (gins[i].shape() != in.shape())
                 throw Error(node.name, "backward produced a gradient of shape ", shape_str(gins[i].shape()),
                             " for input ", i, " of shape ", shape_str(in.shape()));
-            if (in.grad_fn()) accumulate(grads[in.get()], gins[i]);
-            else accumulate(in.get()->grad, gins[i]);
+            if (in.grad_fn()) accumulate(grads[in.get()], gins[i], false);
+            else accumulate(in.get()->grad, gins[i], true);
         }
     }
 }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/iterate.hpp"
+#include "core/parallel.hpp"
 #include "core/rng.hpp"
 
 namespace prism {
@@ -121,28 +122,84 @@ Tensor& Tensor::fill_(double value) {
     return *this;
 }
 
+namespace {
+
+// Merge adjacent dims that are contiguous with each other in both tensors, so a copy walks
+// as few, as long runs as possible: (B, T, NH, HS) <- permuted (B, NH, T, HS) becomes
+// (B, T, NH*HS)... wherever the layouts allow.
+void collapse_dims(Shape& shape, Strides& a, Strides& b) {
+    Shape s2;
+    Strides a2, b2;
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (shape[i] == 1) continue;
+        if (!s2.empty() && a2.back() == a[i] * shape[i] && b2.back() == b[i] * shape[i]) {
+            s2.back() *= shape[i];
+            a2.back() = a[i];
+            b2.back() = b[i];
+        } else {
+            s2.push_back(shape[i]);
+            a2.push_back(a[i]);
+            b2.push_back(b[i]);
+        }
+    }
+    if (s2.empty()) s2 = {1}, a2 = {1}, b2 = {1};
+    shape = s2;
+    a = a2;
+    b = b2;
+}
+
+template <class D, class S>
+void strided_copy(D* dst, const S* src, const Shape& shape, const Strides& ds, const Strides& ss) {
+    // rows = every index of the outer dims; each row is one run along the last dim
+    const std::size_t nd = shape.size();
+    const std::int64_t n = shape[nd - 1], dstep = ds[nd - 1], sstep = ss[nd - 1];
+    const Shape outer(shape.begin(), shape.end() - 1);
+    const std::int64_t rows = numel(outer);
+    parallel_for(0, rows, std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(n, 1)), [&](std::int64_t lo, std::int64_t hi) {
+        for (std::int64_t r = lo; r < hi; ++r) {
+            std::int64_t rem = r, od = 0, os = 0;
+            for (std::size_t d = nd - 1; d-- > 0;) {
+                const std::int64_t i = rem % shape[d];
+                rem /= shape[d];
+                od += i * ds[d];
+                os += i * ss[d];
+            }
+            D* pd = dst + od;
+            const S* ps = src + os;
+            if (dstep == 1 && sstep == 1) {
+                for (std::int64_t k = 0; k < n; ++k) pd[k] = static_cast<D>(ps[k]);
+            } else {
+                for (std::int64_t k = 0; k < n; ++k) pd[k * dstep] = static_cast<D>(ps[k * sstep]);
+            }
+        }
+    });
+}
+
+}  // namespace
+
 Tensor& Tensor::copy_(const Tensor& src) {
     const Shape b = broadcast_shapes(shape(), src.shape(), "copy_");
     if (b != shape())
         throw Error("copy_", "source ", shape_str(src.shape()), " does not broadcast to destination ", shape_str(shape()));
-    // strides of src as seen from this shape: size-1 / missing dims read the same element
-    Strides ss(dim(), 0);
-    const std::int64_t lead = dim() - src.dim();
-    for (std::int64_t i = 0; i < src.dim(); ++i) ss[lead + i] = src.shape()[i] == 1 ? 0 : src.strides()[i];
+    if (numel() == 0) return *this;
     if (dtype() == src.dtype() && is_contiguous() && src.is_contiguous() && shape() == src.shape()) {
         std::memmove(raw_data(), src.raw_data(), numel() * itemsize());
         return *this;
     }
+    // strides of src as seen from this shape: size-1 / missing dims read the same element
+    Strides ss(dim(), 0);
+    const std::int64_t lead = dim() - src.dim();
+    for (std::int64_t i = 0; i < src.dim(); ++i) ss[lead + i] = src.shape()[i] == 1 ? 0 : src.strides()[i];
+    Shape sh = shape();
+    Strides ds = strides();
+    collapse_dims(sh, ds, ss);
     dispatch(dtype(), [&](auto dtag) {
         using D = decltype(dtag);
-        D* dbase = static_cast<D*>(impl().storage->data());
+        D* dbase = static_cast<D*>(impl().storage->data()) + offset();
         dispatch(src.dtype(), [&](auto stag) {
             using S = decltype(stag);
-            const S* sbase = static_cast<const S*>(src.storage()->data());
-            for_each_offset<2>(shape(), {&strides(), &ss}, {offset(), src.offset()},
-                               [&](std::int64_t, const std::array<std::int64_t, 2>& o) {
-                                   dbase[o[0]] = static_cast<D>(sbase[o[1]]);
-                               });
+            const S* sbase = static_cast<const S*>(src.storage()->data()) + src.offset();
+            strided_copy(dbase, sbase, sh, ds, ss);
         });
     });
     return *this;
