@@ -44,9 +44,10 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
 
     VitRunResult r;
     r.config = make_vit_config(o, data);
+    // Initialisation and dropout both draw from the default generator, whose state the
+    // checkpoints save, so a resumed run continues the same random stream.
     prism::manual_seed(o.seed);
-    Generator init_gen(o.seed);
-    models::ViT model(r.config, &init_gen);
+    models::ViT model(r.config);
 
     const data::Split split = data::train_val_split(*data.train, o.val_fraction, o.seed);
     const auto train_idx = data::stratified_fraction(*data.train, split.train, o.data_fraction, o.seed);
