@@ -17,6 +17,7 @@ void register_commands(CLI::App& app) {
     auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint: `prism eval vit ...`");
     eval_cmd->require_subcommand(1);
     register_vit(app, train_cmd, eval_cmd);
+    register_gpt(app, train_cmd, eval_cmd);
 }
 
 int guarded(const std::function<int()>& body) {

@@ -14,6 +14,8 @@ void register_bench(CLI::App& app);
 void register_spectrum(CLI::App& app);
 // `train vit`, `eval vit` under the given parent commands, and `predict` on app.
 void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd);
+// `train gpt`, `eval gpt` under the given parent commands, and `sample` on app.
+void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd);
 
 // Runs body, turning a prism::Error (or any std::exception) into "prism: error: ..." and exit 1.
 int guarded(const std::function<int()>& body);

@@ -1,0 +1,150 @@
+// `prism train gpt`, `prism eval gpt`, `prism sample`: the language-model commands.
+#include <cstdio>
+#include <iostream>
+
+#include "autograd/grad_mode.hpp"
+#include "cli/commands.hpp"
+#include "io/checkpoint.hpp"
+#include "train/lm.hpp"
+
+namespace prism::cli {
+
+namespace {
+
+struct TrainGptArgs {
+    train::GptRunOptions run;
+    std::int64_t context = 0, dim = 0, depth = 0, heads = 0, mlp_dim = 0;
+    std::string attention;
+    int threads = 0;
+};
+
+struct LoadedGpt {
+    std::unique_ptr<models::GPT> model;
+    data::Tokenizer tok;
+};
+
+LoadedGpt load_gpt(const std::string& path) {
+    io::Checkpoint ck = io::load_checkpoint(path);
+    if (ck.config.is_null()) throw Error("checkpoint", path, " has no \"config\" metadata: cannot rebuild the model");
+    auto cfg = models::GPTConfig::from_json(ck.config);
+    if (cfg.tokenizer.is_null()) throw Error("checkpoint", path, ": config has no \"tokenizer\"");
+    LoadedGpt g{std::make_unique<models::GPT>(cfg), data::Tokenizer::from_json(cfg.tokenizer)};
+    if (g.tok.vocab_size() != cfg.vocab_size)
+        throw Error("checkpoint", path, ": tokenizer has ", g.tok.vocab_size(), " symbols, vocab_size is ", cfg.vocab_size);
+    g.model->load_state_dict(ck.model);
+    g.model->eval();
+    return g;
+}
+
+}  // namespace
+
+void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
+    // ---- prism train gpt ----
+    auto* a = new TrainGptArgs();
+    a->run.train.out_dir = "runs/gpt";
+    auto& o = a->run;
+    auto* tg = train_cmd->add_subcommand("gpt", "train a GPT language model on a text file");
+    tg->add_option("--text", o.text, "kjv (King James Bible, cached) or a UTF-8 text file")->capture_default_str();
+    tg->add_option("--tokenizer", o.tokenizer, "char | byte")->capture_default_str();
+    tg->add_option("--preset", o.preset, "gpt-micro | gpt-mini | gpt-small")->capture_default_str();
+    tg->add_option("--context", a->context, "context length (overrides the preset)");
+    tg->add_option("--dim", a->dim, "embedding width");
+    tg->add_option("--depth", a->depth, "number of blocks");
+    tg->add_option("--heads", a->heads, "attention heads");
+    tg->add_option("--mlp-dim", a->mlp_dim, "MLP hidden width");
+    tg->add_option("--attention", a->attention, "attention kind (default standard)");
+    tg->add_flag("--tied", o.tied_embeddings, "tie lm_head to the token embedding");
+    tg->add_option("--steps", o.train.steps)->capture_default_str();
+    tg->add_option("--batch-size", o.train.batch_size)->capture_default_str();
+    tg->add_option("--lr", o.train.lr, "peak learning rate")->capture_default_str();
+    tg->add_option("--min-lr", o.train.min_lr, "cosine floor")->capture_default_str();
+    tg->add_option("--weight-decay", o.train.weight_decay)->capture_default_str();
+    tg->add_option("--warmup-steps", o.train.warmup_steps)->capture_default_str();
+    tg->add_option("--grad-clip", o.train.grad_clip, "global L2 norm clip (0 = off)")->capture_default_str();
+    tg->add_option("--eval-every", o.train.eval_every, "validation loss + sample every N steps")->capture_default_str();
+    tg->add_option("--val-fraction", o.val_fraction, "last fraction of the text held out")->capture_default_str();
+    tg->add_option("--seed", o.train.seed)->capture_default_str();
+    tg->add_option("--threads", a->threads, "0 = all cores");
+    tg->add_option("--out", o.train.out_dir, "directory for checkpoints and metrics.jsonl")->capture_default_str();
+    tg->add_flag("--resume", o.train.resume, "continue from OUT/last.safetensors");
+    tg->callback([a] {
+        std::exit(guarded([a] {
+            apply_threads(a->threads);
+            auto& r = a->run;
+            if (a->context > 0) r.context = a->context;
+            if (a->dim > 0) r.dim = a->dim;
+            if (a->depth > 0) r.depth = a->depth;
+            if (a->heads > 0) r.heads = a->heads;
+            if (a->mlp_dim > 0) r.mlp_dim = a->mlp_dim;
+            if (!a->attention.empty()) r.attention = models::AttentionSpec::from_json({{"kind", a->attention}});
+            const auto res = train::run_gpt(r);
+            std::printf("%lld steps in %.0f s (%.0f tokens/s); best val loss %.4f, last %.4f\n",
+                        static_cast<long long>(res.fit.steps), res.fit.seconds, res.fit.tokens_per_s,
+                        res.fit.best_val_loss, res.fit.last_val_loss);
+            if (!r.train.out_dir.empty())
+                std::printf("checkpoints: %s/last.safetensors, %s/best.safetensors\n", r.train.out_dir.c_str(),
+                            r.train.out_dir.c_str());
+            return 0;
+        }));
+    });
+
+    // ---- prism eval gpt ----
+    auto* ck = new std::string();
+    auto* text = new std::string("kjv");
+    auto* val_fraction = new double(0.1);
+    auto* json = new bool(false);
+    auto* ev = eval_cmd->add_subcommand("gpt", "validation loss of a GPT checkpoint over the whole validation split");
+    ev->add_option("--checkpoint", *ck, "a .safetensors checkpoint")->required();
+    ev->add_option("--text", *text, "kjv or a UTF-8 text file")->capture_default_str();
+    ev->add_option("--val-fraction", *val_fraction, "last fraction of the text evaluated")->capture_default_str();
+    ev->add_flag("--json", *json, "print one JSON object");
+    ev->callback([=] {
+        std::exit(guarded([=] {
+            auto g = load_gpt(*ck);
+            const auto corpus = data::load_corpus(*text);
+            const auto split = data::split_tokens(g.tok.encode(corpus.text, corpus.name), *val_fraction);
+            if (split.val.size() < 2) throw Error("eval", corpus.name, ": the validation split is too short");
+            const auto r = train::evaluate_lm(*g.model, split.val, g.tok);
+            if (*json) {
+                nlohmann::json j = {{"loss", r.loss}, {"bits_per_char", r.bits_per_char}, {"tokens", r.tokens},
+                                    {"chars", r.chars}, {"checkpoint", *ck}, {"text", corpus.name}};
+                std::cout << j.dump() << "\n";
+            } else {
+                std::printf("val loss %.4f nats/token  %.4f bits/char  (%lld tokens, %lld chars)\n", r.loss,
+                            r.bits_per_char, static_cast<long long>(r.tokens), static_cast<long long>(r.chars));
+            }
+            return 0;
+        }));
+    });
+
+    // ---- prism sample ----
+    auto* sck = new std::string();
+    auto* prompt = new std::string("\n");
+    auto* so = new models::SampleOptions();
+    so->max_new_tokens = 500;
+    so->temperature = 0.8;
+    auto* sp = app.add_subcommand("sample", "generate text from a GPT checkpoint (streams to stdout)");
+    sp->add_option("--checkpoint", *sck, "a GPT checkpoint")->required();
+    sp->add_option("--prompt", *prompt, "text to continue")->capture_default_str();
+    sp->add_option("--tokens", so->max_new_tokens, "new tokens to generate")->capture_default_str();
+    sp->add_option("--temperature", so->temperature, "0 = greedy")->capture_default_str();
+    sp->add_option("--top-k", so->top_k, "sample among the k most likely (0 = all)")->capture_default_str();
+    sp->add_option("--seed", so->seed)->capture_default_str();
+    sp->callback([=] {
+        std::exit(guarded([=] {
+            auto g = load_gpt(*sck);
+            const auto ids = g.tok.encode(*prompt, "--prompt");
+            if (ids.empty()) throw Error("sample", "--prompt is empty");
+            std::fwrite(prompt->data(), 1, prompt->size(), stdout);
+            models::generate(*g.model, ids, *so, [&](std::int32_t t) {
+                const std::string s = g.tok.token_bytes(t);
+                std::fwrite(s.data(), 1, s.size(), stdout);
+                std::fflush(stdout);
+            });
+            std::printf("\n");
+            return 0;
+        }));
+    });
+}
+
+}  // namespace prism::cli

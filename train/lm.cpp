@@ -1,0 +1,215 @@
+#include "train/lm.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "autograd/functions.hpp"
+#include "autograd/grad_mode.hpp"
+#include "io/checkpoint.hpp"
+#include "optim/adamw.hpp"
+#include "optim/clip.hpp"
+#include "optim/schedule.hpp"
+#include "train/jsonl.hpp"
+#include "train/progress.hpp"
+#include "train/train_state.hpp"
+
+namespace prism::train {
+
+namespace {
+
+// Mean loss over n_batches random validation windows drawn with a fixed seed.
+double estimate_loss(models::GPT& model, const data::WindowSampler& val, std::int64_t n_batches, std::int64_t B) {
+    NoGradGuard no_grad;
+    const bool was = model.is_training();
+    model.eval();
+    double sum = 0;
+    for (std::int64_t i = 0; i < n_batches; ++i) {
+        auto [x, y] = val.batch(i, B);
+        sum += model.loss(x, y).item();
+    }
+    model.train(was);
+    return n_batches > 0 ? sum / n_batches : 0.0;
+}
+
+std::string sample_text(models::GPT& model, const data::Tokenizer& tok, std::int64_t n, std::uint64_t seed) {
+    models::SampleOptions so;
+    so.max_new_tokens = n;
+    so.temperature = 0.8;
+    so.top_k = 0;
+    so.seed = seed;
+    // start from a newline when the vocabulary has one, else token 0
+    std::int32_t start = 0;
+    if (tok.kind() == data::Tokenizer::Kind::Byte) start = '\n';
+    else
+        for (std::size_t i = 0; i < tok.vocab().size(); ++i)
+            if (tok.vocab()[i] == U'\n') start = static_cast<std::int32_t>(i);
+    return tok.decode(models::generate(model, {start}, so));
+}
+
+}  // namespace
+
+LMEvalResult evaluate_lm(models::GPT& model, const std::vector<std::int32_t>& tokens, const data::Tokenizer& tok,
+                         std::int64_t batch_size) {
+    NoGradGuard no_grad;
+    const bool was = model.is_training();
+    model.eval();
+    const std::int64_t T = model.config.context_length;
+    const auto windows = data::eval_windows(static_cast<std::int64_t>(tokens.size()), T);
+    CrossEntropyOptions ce;
+    ce.reduction = Reduction::Sum;
+    LMEvalResult r;
+    double nats = 0;
+    for (std::size_t w0 = 0; w0 < windows.size();) {
+        // batch consecutive windows of the same length (all but possibly the last)
+        const std::int64_t len = windows[w0].second;
+        std::size_t w1 = w0;
+        while (w1 < windows.size() && windows[w1].second == len && static_cast<std::int64_t>(w1 - w0) < batch_size) ++w1;
+        const auto B = static_cast<std::int64_t>(w1 - w0);
+        std::vector<std::int64_t> x(static_cast<std::size_t>(B * len)), y(x.size());
+        for (std::int64_t b = 0; b < B; ++b) {
+            const std::int64_t s = windows[w0 + b].first;
+            for (std::int64_t t = 0; t < len; ++t) {
+                x[b * len + t] = tokens[s + t];
+                y[b * len + t] = tokens[s + t + 1];
+                r.chars += tok.starts_char(tokens[s + t + 1]);
+            }
+        }
+        Tensor logits = model.forward(Tensor::from_vector(x, {B, len}));
+        nats += cross_entropy(logits.reshape({B * len, model.config.vocab_size}), Tensor::from_vector(y, {B * len}), ce)
+                    .item();
+        r.tokens += B * len;
+        w0 = w1;
+    }
+    model.train(was);
+    if (r.tokens > 0) r.loss = nats / r.tokens;
+    if (r.chars > 0) r.bits_per_char = nats / std::log(2.0) / r.chars;
+    return r;
+}
+
+LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data::Tokenizer& tok,
+                   const LMOptions& opts) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::int64_t T = model.config.context_length, B = opts.batch_size;
+    data::WindowSampler train_s(split.train, T, opts.seed, "training split");
+    std::optional<data::WindowSampler> val_s;
+    if (static_cast<std::int64_t>(split.val.size()) > T)
+        val_s.emplace(split.val, T, opts.seed ^ 0x5eed5eedULL, "validation split");
+    optim::WarmupCosineLR schedule(opts.lr, opts.warmup_steps, opts.steps, opts.min_lr);
+
+    model.train();
+    optim::AdamWOptions ao;
+    ao.lr = opts.lr;
+    ao.weight_decay = opts.weight_decay;
+    ao.beta2 = 0.99;  // nanoGPT (small batches)
+    optim::AdamW opt(optim::default_param_groups(model.named_parameters(), opts.weight_decay), ao);
+
+    LMFitResult res;
+    TrainState st;
+    st.best_metric = -1;  // best validation loss (positive once set)
+    const std::string dir = opts.out_dir;
+    const std::string last = dir.empty() ? "" : dir + "/last.safetensors";
+    const std::string best = dir.empty() ? "" : dir + "/best.safetensors";
+    if (!dir.empty()) std::filesystem::create_directories(dir);
+    if (opts.resume && !last.empty() && std::filesystem::exists(last)) {
+        st = resume_from(last, model, opt, nullptr);
+        if (opts.verbose) std::printf("resumed from %s at step %lld\n", last.c_str(), static_cast<long long>(st.step));
+    }
+    JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl");
+    const nlohmann::json config = model.config.to_json();
+    auto save = [&](const std::string& path) {
+        if (!path.empty()) io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
+    };
+
+    Progress bar("train", opts.steps, "tokens");
+    double shown = 0;
+    std::int64_t tokens = 0;
+    const std::int64_t first_step = st.step;
+    const auto loop_t0 = std::chrono::steady_clock::now();
+    while (st.step < opts.steps) {
+        const double lr = schedule.lr_at(st.step);
+        opt.set_lr(lr);
+        auto [x, y] = train_s.batch(st.step, B);
+        Tensor loss = model.loss(x, y);
+        opt.zero_grad();
+        loss.backward();
+        const double gnorm = optim::clip_grad_norm_(opt.params(), opts.grad_clip > 0 ? opts.grad_clip : 1e30);
+        opt.step();
+        ++st.step;
+        tokens += B * T;
+        const double lv = loss.item();
+        shown = st.step == first_step + 1 ? lv : 0.9 * shown + 0.1 * lv;
+        if (opts.verbose) bar.update(st.step, tokens, shown);
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_t0).count();
+        if (opts.log_every > 0 && st.step % opts.log_every == 0)
+            log.write({{"type", "step"}, {"step", st.step}, {"loss", lv}, {"lr", lr}, {"grad_norm", gnorm},
+                       {"tokens_per_s", secs > 0 ? tokens / secs : 0.0}});
+        const bool at_end = st.step >= opts.steps;
+        if ((opts.eval_every > 0 && st.step % opts.eval_every == 0) || at_end) {
+            nlohmann::json rec = {{"type", "eval"}, {"step", st.step}, {"train_loss", shown}, {"seconds", secs}};
+            if (val_s) {
+                const double vl = estimate_loss(model, *val_s, opts.eval_batches, B);
+                rec["val_loss"] = vl;
+                res.last_val_loss = vl;
+                if (st.best_metric < 0 || vl < st.best_metric) {
+                    st.best_metric = vl;
+                    save(best);
+                }
+                if (opts.verbose) {
+                    bar.finish(Error::cat("step ", st.step, ": train loss ", shown, ", val loss ", vl));
+                }
+            }
+            if (opts.sample_tokens > 0 && opts.verbose) {
+                const std::string s = sample_text(model, tok, opts.sample_tokens, opts.seed + st.step);
+                std::printf("---- sample ----\n%s\n----------------\n", s.c_str());
+                rec["sample"] = s;
+            }
+            std::fflush(stdout);
+            log.write(rec);
+            save(last);
+        }
+    }
+    if (!val_s && !best.empty()) save(best);
+    res.steps = st.step;
+    res.best_val_loss = st.best_metric;
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double loop_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_t0).count();
+    res.tokens_per_s = loop_secs > 0 ? tokens / loop_secs : 0.0;
+    return res;
+}
+
+GptRunResult run_gpt(const GptRunOptions& o) {
+    const data::Corpus corpus = data::load_corpus(o.text);
+    const data::Tokenizer tok = data::Tokenizer::make(o.tokenizer, corpus.text, corpus.name);
+    const auto ids = tok.encode(corpus.text, corpus.name);
+    models::GPTConfig cfg = models::GPTConfig::preset(o.preset);
+    if (o.context) cfg.context_length = *o.context;
+    if (o.dim) cfg.dim = *o.dim;
+    if (o.depth) cfg.depth = *o.depth;
+    if (o.heads) cfg.heads = *o.heads;
+    if (o.mlp_dim) cfg.mlp_dim = *o.mlp_dim;
+    if (o.attention) cfg.attention = *o.attention;
+    cfg.tied_embeddings = o.tied_embeddings;
+    cfg.vocab_size = tok.vocab_size();
+    cfg.tokenizer = tok.to_json();
+    if (static_cast<std::int64_t>(ids.size()) < cfg.context_length + 1)
+        throw Error("text", corpus.name, ": ", ids.size(), " tokens is shorter than one context window of ",
+                    cfg.context_length + 1, " tokens");
+    const data::TextSplit split = data::split_tokens(ids, o.val_fraction);
+    manual_seed(o.train.seed);
+    models::GPT model(cfg);
+    if (o.train.verbose)
+        std::printf("%s: %zu tokens (%s tokenizer, vocab %lld), train %zu / val %zu; %s, %lld parameters\n",
+                    corpus.name.c_str(), ids.size(), tok.kind_name().c_str(), static_cast<long long>(tok.vocab_size()),
+                    split.train.size(), split.val.size(), o.preset.c_str(),
+                    static_cast<long long>(model.num_parameters()));
+    GptRunResult r;
+    r.config = cfg;
+    r.train_tokens = static_cast<std::int64_t>(split.train.size());
+    r.val_tokens = static_cast<std::int64_t>(split.val.size());
+    r.fit = fit_lm(model, split, tok, o.train);
+    return r;
+}
+
+}  // namespace prism::train

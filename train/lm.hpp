@@ -1,0 +1,78 @@
+// Language-model training and evaluation for models::GPT.
+//
+// One step:
+//   x, y = sampler.batch(step, B)            data/text     (B, T) int64, windows from (seed, step)
+//   loss = model.loss(x, y)                  models/gpt    mean cross-entropy over B*T tokens
+//   opt.zero_grad(); loss.backward(); clip; opt.set_lr(schedule(step)); opt.step()
+// Every eval_every steps: validation loss on eval_batches random validation windows (fixed
+// seed, so the curve is comparable across steps), a short sample, last/best checkpoints.
+// Resume is exact: the batch order is a pure function of (seed, step) and TrainState holds
+// the step and the default generator.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/text.hpp"
+#include "data/tokenizer.hpp"
+#include "models/gpt.hpp"
+
+namespace prism::train {
+
+struct LMOptions {
+    std::int64_t steps = 2000, batch_size = 32;
+    double lr = 1e-3, min_lr = 1e-4, weight_decay = 0.1;
+    std::int64_t warmup_steps = 100;
+    double grad_clip = 1.0;            // <= 0: no clipping (the norm is still logged)
+    std::int64_t eval_every = 250;     // 0: only at the end
+    std::int64_t eval_batches = 16;    // validation windows per estimate = eval_batches * batch_size
+    std::int64_t log_every = 10;
+    std::int64_t sample_tokens = 160;  // printed at each evaluation (0: none)
+    std::uint64_t seed = 1337;
+    std::string out_dir;               // last/best.safetensors + metrics.jsonl; empty: nothing on disk
+    bool resume = false;
+    bool verbose = true;
+};
+
+struct LMEvalResult {
+    double loss = 0;           // nats per token
+    double bits_per_char = 0;  // total nats / ln 2 / characters predicted
+    std::int64_t tokens = 0, chars = 0;
+};
+
+struct LMFitResult {
+    std::int64_t steps = 0;
+    double best_val_loss = -1, last_val_loss = -1;
+    double seconds = 0, tokens_per_s = 0;
+};
+
+// The whole split in deterministic non-overlapping windows (data::eval_windows).
+LMEvalResult evaluate_lm(models::GPT& model, const std::vector<std::int32_t>& tokens, const data::Tokenizer& tok,
+                         std::int64_t batch_size = 32);
+
+// `config` (with the tokenizer) goes into the checkpoints' "config" metadata.
+LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data::Tokenizer& tok,
+                   const LMOptions& opts);
+
+// A whole `prism train gpt` run: corpus, tokenizer, preset + overrides, training.
+struct GptRunOptions {
+    std::string text = "kjv";        // "kjv" or a file
+    std::string tokenizer = "char";  // "char" | "byte"
+    std::string preset = "gpt-micro";
+    std::optional<std::int64_t> context, dim, depth, heads, mlp_dim;
+    std::optional<models::AttentionSpec> attention;
+    bool tied_embeddings = false;
+    double val_fraction = 0.1;
+    LMOptions train;
+};
+
+struct GptRunResult {
+    models::GPTConfig config;
+    LMFitResult fit;
+    std::int64_t train_tokens = 0, val_tokens = 0;
+};
+
+GptRunResult run_gpt(const GptRunOptions& o);
+
+}  // namespace prism::train
