@@ -1,12 +1,14 @@
 // `prism train vit`, `prism eval vit`, `prism predict`: the vision commands.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "autograd/functions.hpp"
 #include "autograd/grad_mode.hpp"
 #include "cli/commands.hpp"
 #include "data/corruptions.hpp"
 #include "data/image_folder.hpp"
+#include "diag/smoothing.hpp"
 #include "io/checkpoint.hpp"
 #include "train/vit_run.hpp"
 
@@ -17,7 +19,9 @@ namespace {
 struct TrainVitArgs {
     train::VitRunOptions run;
     std::int64_t dim = 0, depth = 0, heads = 0, patch = 0, mlp_dim = 0;
-    std::string attention;
+    std::string attention, spectral_clip, attention_layers;  // parsed by models::parse_attention_options
+    std::optional<double> alpha, lambda1, lambda2;
+    bool learnable_lambdas = false;
 };
 
 void print_run(const train::VitRunResult& r, const std::string& out_dir) {
@@ -80,9 +84,30 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     auto* tv = train_cmd->add_subcommand("vit", "train a Vision Transformer");
     std::int64_t* sizes[5] = {&a->dim, &a->depth, &a->heads, &a->patch, &a->mlp_dim};
     add_vit_train_options(tv, a->run, sizes);
+    static std::int64_t log_smoothing = 0;  // static: the callbacks below use it without a capture
+    tv->add_option("--log-smoothing", log_smoothing,
+                   "every N steps, per-layer smoothing measures (cos sim, HC/DC, ...) in metrics.jsonl");
+    tv->add_option("--attention", a->attention, "standard | spectral-smooth | spectral-sharpen | spectral-free | "
+                   "neutreno | resformer | svformer (default standard)");
+    tv->add_option("--spectral-clip", a->spectral_clip, "LO,HI: clip the spectral eigenvalues, e.g. --spectral-clip=-1,0");
+    tv->add_option("--attention-layers", a->attention_layers, "FIRST,END: blocks [FIRST, END) use --attention");
+    tv->add_option("--alpha", a->alpha, "neutreno: weight of V^0 - V^l (default 0.6)");
+    tv->add_option("--lambda1", a->lambda1, "resformer: weight of V^0 (default 0.5)");
+    tv->add_option("--lambda2", a->lambda2, "resformer: weight of V^n (default 0.5)");
+    tv->add_flag("--learnable-lambdas", a->learnable_lambdas, "resformer: lambda1/lambda2 become parameters");
     tv->callback([a] {
         std::exit(guarded([a] {
             apply_sizes(a->run, a->dim, a->depth, a->heads, a->patch, a->mlp_dim);
+            if (!a->attention.empty() || !a->spectral_clip.empty() || !a->attention_layers.empty() || a->alpha ||
+                a->lambda1 || a->lambda2 || a->learnable_lambdas)
+                a->run.attention = models::parse_attention_options(
+                    a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers, a->alpha,
+                    a->lambda1, a->lambda2, a->learnable_lambdas, 0.6);
+            std::unique_ptr<diag::TrainingSmoothingLog> smoothing_log;  // --log-smoothing N
+            if (log_smoothing > 0) {
+                smoothing_log = std::make_unique<diag::TrainingSmoothingLog>("blocks", log_smoothing);
+                a->run.train.on_log = smoothing_log->hook();
+            }
             auto r = train::run_vit(a->run);
             print_run(r, a->run.train.out_dir);
             return 0;
