@@ -172,8 +172,10 @@ Tensor GPT::forward_cached(std::int64_t token, std::int64_t position, KVCache& c
         Tensor q = qkv.select(0, 0).reshape({1, NH, 1, HS});
         Tensor k = cache.k[i].narrow(1, 0, L).unsqueeze(0);  // (1, NH, L, HS)
         Tensor v = cache.v[i].narrow(1, 0, L).unsqueeze(0);
-        // the one query sees every cached key: no mask needed
-        Tensor y = scaled_dot_product_attention(q, k, v, /*causal=*/false);  // (1, NH, 1, HS)
+        // the one query sees every cached key: no mask needed (the fused SDPA wants equal
+        // query and key lengths, so this is written out: (1, NH, 1, L) scores)
+        Tensor att = softmax(matmul(q, k.transpose(2, 3)) * (1.0 / std::sqrt(static_cast<double>(HS))), -1);
+        Tensor y = matmul(att, v);  // (1, NH, 1, HS)
         x = x + attn->proj->forward(y.reshape({1, 1, C}));
         x = x + blk->mlp->forward(blk->norm2->forward(x));
     }

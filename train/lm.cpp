@@ -96,7 +96,7 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
     std::optional<data::WindowSampler> val_s;
     if (static_cast<std::int64_t>(split.val.size()) > T)
         val_s.emplace(split.val, T, opts.seed ^ 0x5eed5eedULL, "validation split");
-    optim::WarmupCosineLR schedule(opts.lr, opts.warmup_steps, opts.steps, opts.min_lr);
+    optim::WarmupCosineLR schedule(opts.lr, std::min(opts.warmup_steps, opts.steps), opts.steps, opts.min_lr);
 
     model.train();
     optim::AdamWOptions ao;
