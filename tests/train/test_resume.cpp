@@ -129,11 +129,15 @@ BOOST_AUTO_TEST_CASE(rerun_is_deterministic) {
     BOOST_TEST(test::max_abs_diff(fresh.head->weight, c.model.at("head.weight")) > 0.0);
 }
 
-// Known problem (disabled; run with --run_test=train_resume/resume_with_init_generator): a ViT
+BOOST_AUTO_TEST_SUITE_END()
+
+// Known problem, kept out of the default run (run it with --run_test=train_resume_known_issue): a ViT
 // built with its own init Generator, as train::run_vit does, draws dropout masks from that
 // generator, but checkpoints save only default_generator(); with drop > 0 a resumed run then
 // differs from an uninterrupted one.
-BOOST_AUTO_TEST_CASE(resume_with_init_generator, *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_SUITE(train_resume_known_issue, *boost::unit_test::disabled())
+
+BOOST_AUTO_TEST_CASE(resume_with_init_generator) {
     const auto ds = synthetic_images();
     test::TmpDir full_dir, dir;
     run(full_dir.path.string(), -1, false, ds, true);
