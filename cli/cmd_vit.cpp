@@ -9,7 +9,6 @@
 #include "data/corruptions.hpp"
 #include "data/image_folder.hpp"
 #include "diag/smoothing.hpp"
-#include "diag/smoothing.hpp"
 #include "io/checkpoint.hpp"
 #include "train/vit_run.hpp"
 
@@ -64,6 +63,7 @@ void add_vit_train_options(CLI::App* cmd, train::VitRunOptions& o, std::int64_t*
     cmd->add_option("--val-fraction", o.val_fraction, "held out from the training set for validation")
         ->capture_default_str();
     cmd->add_option("--seed", o.seed)->capture_default_str();
+    cmd->add_flag("!--no-augment", o.augment, "train on plain images (no random crop/flip)");
     cmd->add_option("--out", o.train.out_dir, "directory for checkpoints and metrics.jsonl")->capture_default_str();
     cmd->add_flag("--resume", o.train.resume, "continue from OUT/last.safetensors");
     cmd->add_option("--max-steps", o.train.max_steps, "stop after this many steps (the run can be resumed)");
@@ -88,9 +88,6 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     static std::int64_t log_smoothing = 0;  // static: the callbacks below use it without a capture
     tv->add_option("--log-smoothing", log_smoothing,
                    "every N steps, per-layer smoothing measures (cos sim, HC/DC, ...) in metrics.jsonl");
-    static std::int64_t log_smoothing = 0;  // static: the callbacks below use it without a capture
-    tv->add_option("--log-smoothing", log_smoothing,
-                   "every N steps, per-layer smoothing measures (cos sim, HC/DC, ...) in metrics.jsonl");
     tv->add_option("--attention", a->attention, "standard | spectral-smooth | spectral-sharpen | spectral-free | "
                    "neutreno | resformer | svformer (default standard)");
     tv->add_option("--spectral-clip", a->spectral_clip, "LO,HI: clip the spectral eigenvalues, e.g. --spectral-clip=-1,0");
@@ -107,11 +104,6 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
                 a->run.attention = models::parse_attention_options(
                     a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers, a->alpha,
                     a->lambda1, a->lambda2, a->learnable_lambdas, 0.6);
-            std::unique_ptr<diag::TrainingSmoothingLog> smoothing_log;  // --log-smoothing N
-            if (log_smoothing > 0) {
-                smoothing_log = std::make_unique<diag::TrainingSmoothingLog>("blocks", log_smoothing);
-                a->run.train.on_log = smoothing_log->hook();
-            }
             std::unique_ptr<diag::TrainingSmoothingLog> smoothing_log;  // --log-smoothing N
             if (log_smoothing > 0) {
                 smoothing_log = std::make_unique<diag::TrainingSmoothingLog>("blocks", log_smoothing);

@@ -40,8 +40,9 @@ std::vector<std::string> ViTConfig::preset_names() { return {"vit-micro", "vit-t
 ViTConfig ViTConfig::preset(const std::string& name) {
     ViTConfig c;
     if (name == "vit-micro") {
-        // the CPU demo: small enough to train on Fashion-MNIST in minutes on two cores
-        c.dim = 64; c.depth = 4; c.heads = 4; c.mlp_dim = 128; c.patch_size = 4;
+        // the CPU demo: 4x4 patches of 7x7 pixels (17 tokens) keep attention cheap, so
+        // Fashion-MNIST trains to ~88% in minutes on two cores
+        c.dim = 96; c.depth = 4; c.heads = 3; c.mlp_dim = 192; c.patch_size = 7;
     } else if (name == "vit-tiny") {
         c.dim = 192; c.depth = 12; c.heads = 3; c.mlp_dim = 768;
     } else if (name == "vit-small") {

@@ -57,7 +57,7 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
     lo.batch_size = o.batch_size;
     lo.seed = o.seed;
     lo.norm = norm_of(r.config);
-    lo.augment = data.augment;
+    lo.augment = o.augment ? data.augment : data::Augment{};
     data::DataLoader train(data.train, train_idx, lo);
     data::LoaderOptions eo = lo;
     eo.shuffle = false;

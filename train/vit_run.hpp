@@ -20,6 +20,7 @@ struct VitRunOptions {
     std::int64_t batch_size = 128;
     double val_fraction = 0.1;    // of the training set, stratified
     double data_fraction = 1.0;   // keep this stratified fraction of the training part
+    bool augment = true;          // random crop/flip as suits the dataset (off: plain images)
     std::uint64_t seed = 0;
     ClassifierOptions train;      // epochs, lr, ..., out_dir, resume
 };
