@@ -1,3 +1,6 @@
+// GCC 12 warns "'__Y' is used uninitialized" inside its own avx512fintrin.h when xsimd's
+// horizontal reductions are inlined here (it reads an intentionally undefined register).
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include "ops/reduce.hpp"
 
 #include <algorithm>

@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(bad_vit_config_names_the_field) {
 BOOST_AUTO_TEST_CASE(checkpoint_rebuilds_model_from_config) {
     test::TmpDir dir;
     models::ViTConfig cfg = models::ViTConfig::preset("vit-micro");
-    cfg.image_size = 8; cfg.dim = 16; cfg.depth = 1; cfg.heads = 2; cfg.mlp_dim = 16; cfg.num_classes = 3;
+    cfg.image_size = 8; cfg.patch_size = 4; cfg.dim = 16; cfg.depth = 1; cfg.heads = 2; cfg.mlp_dim = 16; cfg.num_classes = 3;
     cfg.class_names = {"x", "y", "z"};
     Generator g(3);
     models::ViT model(cfg, &g);
