@@ -26,16 +26,21 @@ std::array<Tensor, 3> MultiHeadSelfAttention::project_qkv(const Tensor& x) {
     return {qkv5.select(0, 0), qkv5.select(0, 1), qkv5.select(0, 2)};
 }
 
-Tensor MultiHeadSelfAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v, AttentionContext&) {
-    const double p = is_training() ? config.attn_drop : 0.0;
+Tensor Attention::attend_heads(const Tensor& q, const Tensor& k, const Tensor& v, bool causal, double attn_drop,
+                               Generator* gen) {
+    const double p = is_training() ? attn_drop : 0.0;
     Generator* g = gen ? gen : &default_generator();
     if (probe_wants("probs")) {
         Tensor probs;
-        Tensor y = scaled_dot_product_attention(q, k, v, config.causal, p, g, &probs);
+        Tensor y = scaled_dot_product_attention(q, k, v, causal, p, g, &probs);
         probe("probs", probs);
         return y;
     }
-    return scaled_dot_product_attention(q, k, v, config.causal, p, g);
+    return scaled_dot_product_attention(q, k, v, causal, p, g);
+}
+
+Tensor MultiHeadSelfAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v, AttentionContext&) {
+    return attend_heads(q, k, v, config.causal, config.attn_drop, gen);
 }
 
 Tensor MultiHeadSelfAttention::project_out(const Tensor& h) {

@@ -58,6 +58,13 @@ class Attention : public Module {
     using Module::Module;
     virtual Tensor forward(const Tensor& x, AttentionContext& ctx) = 0;  // (B, T, C) -> (B, T, C)
     virtual std::string kind() const = 0;
+
+   protected:
+    // softmax(q k^T / sqrt(HS)) v over q, k, v (B, NH, T, HS), with dropout p on the
+    // probabilities while training (drawn from gen, or the default generator); offers
+    // "<path>.probs" (B, NH, T, T) to probes. Every kind's head mixing goes through here.
+    Tensor attend_heads(const Tensor& q, const Tensor& k, const Tensor& v, bool causal, double attn_drop,
+                        Generator* gen);
 };
 
 // kind "standard": softmax(q k^T / sqrt(HS)) v over NH heads with a fused qkv projection

@@ -69,16 +69,7 @@ Tensor SVFormerAttention::forward(const Tensor& x, AttentionContext& ctx) {
     Tensor qk5 = qk->forward(x).reshape({B, T, 2, heads, head_size}).permute({2, 0, 3, 1, 4});
     Tensor q = qk5.select(0, 0), k = qk5.select(0, 1);
     const Tensor& v = first_values("svformer", ctx, layer_index, q.shape());
-    const double p = is_training() ? config.attn_drop : 0.0;
-    Generator* gp = gen ? gen : &default_generator();
-    Tensor o;
-    if (probe_wants("probs")) {
-        Tensor probs;
-        o = scaled_dot_product_attention(q, k, v, config.causal, p, gp, &probs);
-        probe("probs", probs);
-    } else {
-        o = scaled_dot_product_attention(q, k, v, config.causal, p, gp);
-    }
+    Tensor o = attend_heads(q, k, v, config.causal, config.attn_drop, gen);
     // (B, NH, T, HS) -> (B, T, C) -> proj
     Tensor y = proj_drop->forward(proj->forward(o.transpose(1, 2).reshape({B, T, dim})));
     probe("out", y);

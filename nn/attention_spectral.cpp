@@ -66,16 +66,7 @@ Tensor SpectralAttention::forward(const Tensor& x, AttentionContext& ctx) {
     // v = x V_H: (B, T, C) -> (B, T, NH, HS) -> (B, NH, T, HS)
     Tensor v = matmul(x, VH).reshape({B, T, heads, head_size}).transpose(1, 2);
     if (ctx.layer_index == 0) ctx.v_first = v;
-    const double p = is_training() ? config.attn_drop : 0.0;
-    Generator* gp = gen ? gen : &default_generator();
-    Tensor o;
-    if (probe_wants("probs")) {
-        Tensor probs;
-        o = scaled_dot_product_attention(q, k, v, config.causal, p, gp, &probs);
-        probe("probs", probs);
-    } else {
-        o = scaled_dot_product_attention(q, k, v, config.causal, p, gp);
-    }
+    Tensor o = attend_heads(q, k, v, config.causal, config.attn_drop, gen);
     // (B, NH, T, HS) -> (B, T, C), scale column j by Lambda_j, then @ V_H^T
     Tensor h = mul(o.transpose(1, 2).reshape({B, T, dim}), lam);
     Tensor y = proj_drop->forward(matmul(h, VH.t()));
