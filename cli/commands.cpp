@@ -12,6 +12,7 @@ void register_commands(CLI::App& app) {
     register_demo(app);
     register_bench(app);
     register_spectrum(app);
+    register_study(app);
     auto* train_cmd = app.add_subcommand("train", "train a model: `prism train vit ...`");
     train_cmd->require_subcommand(1);
     auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint: `prism eval vit ...`");

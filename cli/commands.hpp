@@ -12,6 +12,8 @@ void register_demo(CLI::App& app);
 void register_bench(CLI::App& app);
 // `spectrum`: oversmoothing diagnostics of a checkpoint (cmd_spectrum.cpp).
 void register_spectrum(CLI::App& app);
+// `study oversmoothing`: the oversmoothing study runner and its report (cmd_study.cpp).
+void register_study(CLI::App& app);
 // `train vit`, `eval vit` under the given parent commands, and `predict` on app.
 void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd);
 // `train gpt`, `eval gpt` under the given parent commands, and `sample` on app.

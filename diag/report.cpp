@@ -37,6 +37,8 @@ void write_eigs(const std::string& path, const SpectrumReport& rep, bool ln, Rep
     }
 }
 
+}  // namespace
+
 int run_gnuplot(const std::string& script) {
     FILE* p = popen("gnuplot 2>&1", "w");
     if (!p) return -1;
@@ -44,13 +46,11 @@ int run_gnuplot(const std::string& script) {
     return pclose(p);
 }
 
-std::string quote(const std::string& s) {
+std::string gnuplot_quote(const std::string& s) {
     std::string o = "'";
     for (char c : s) o += c == '\'' ? std::string("''") : std::string(1, c);
     return o + "'";
 }
-
-}  // namespace
 
 bool gnuplot_available() {
     return std::system("gnuplot -e \"set terminal pngcairo\" >/dev/null 2>&1") == 0;
@@ -101,7 +101,7 @@ ReportFiles write_spectrum_report(const SpectrumReport& rep, const std::string& 
                      "wrote JSON and CSV only (apt-get install gnuplot-nox)\n";
         return files;
     }
-    auto path = [&](const char* name) { return quote((d / name).string()); };
+    auto path = [&](const char* name) { return gnuplot_quote((d / name).string()); };
     std::string s = "set terminal pngcairo size 900,700 enhanced font 'sans,10'\nset datafile separator ','\n"
                     "set key off\nset grid\nset palette rgbformulae 33,13,10\nset cblabel 'layer'\n";
     const auto maxl = std::max<std::int64_t>(rep.depth - 1, 1);

@@ -28,4 +28,10 @@ ReportFiles write_spectrum_report(const SpectrumReport& rep, const std::string& 
 // True when `gnuplot` runs and offers the pngcairo terminal.
 bool gnuplot_available();
 
+// Feeds `script` to a gnuplot process; its exit status (0 = success, -1 = could not start).
+int run_gnuplot(const std::string& script);
+
+// A gnuplot single-quoted string literal ('it''s'), e.g. for file names.
+std::string gnuplot_quote(const std::string& s);
+
 }  // namespace prism::diag

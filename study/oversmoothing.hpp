@@ -1,0 +1,111 @@
+// The oversmoothing study (issue 6, paper-notes.md section 5 scaled down to a CPU): train a ViT
+// for every cell of the grid  attention kind x depth x data fraction x seed,  then measure each
+// trained model's clean and corrupted test accuracy and its smoothing diagnostics.
+//
+//     study::StudyOptions o = study::quick_study_options();   // or fill the grid yourself
+//     o.out_dir = "study";
+//     auto res = study::run_study(o);                          // trains / skips / resumes runs
+//     study::write_study_report(o, res, o.out_dir);            // study/study_report.hpp
+//
+// On disk, per run:  OUT/runs/<kind>-d<depth>-f<fraction>-s<seed>/
+//     settings.json     what the run is trained and evaluated with (checked on restart)
+//     last.safetensors  best.safetensors  metrics.jsonl    (train::run_vit)
+//     result.json       written last and atomically: its presence means "finished"
+// A restart skips runs with a result.json and resumes the others from last.safetensors.
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "data/corruptions.hpp"
+#include "diag/smoothing.hpp"
+#include "train/vit_run.hpp"
+
+namespace prism::study {
+
+struct StudyOptions {
+    // ---- the grid ----
+    std::vector<std::string> attention = {"standard", "spectral-smooth", "spectral-sharpen", "neutreno", "resformer"};
+    std::vector<std::int64_t> depths = {6, 12, 24};
+    std::vector<double> data_fractions = {1.0, 0.1};
+    std::int64_t seeds = 3;  // seeds 0 .. seeds-1
+    // ---- evaluation ----
+    std::vector<data::Corruption> corruptions;  // every (name, severity) evaluated; empty = none
+    std::int64_t test_samples = 0;              // class-stratified test subset (same for all runs); 0 = all
+    std::int64_t diag_samples = 64;             // the first images of that subset feed the diagnostics
+    // ---- everything else about a run: dataset, preset, sizes, epochs, lr, ... ----
+    // (base.depth, base.data_fraction, base.seed, base.attention and base.train.out_dir are set per run)
+    train::VitRunOptions base;
+    std::string out_dir = "study";
+    bool verbose = false;       // fit_classifier's progress lines
+    std::string command_line;   // recorded in the report
+    bool quick = false;         // recorded in the report
+
+    StudyOptions();
+    std::vector<int> severities() const;             // of `corruptions`, ascending, no repeats
+    std::vector<std::string> corruption_list() const;  // names in `corruptions`, first-seen order
+};
+
+// --quick: vit-micro, depths 2 and 6, 10% of Fashion-MNIST for 3 epochs, 2 seeds, 1000 test
+// images, gaussian_noise and contrast at severities 1, 3, 5 (measured in README.md).
+StudyOptions quick_study_options();
+
+// ---- command-line lists (errors name the option and the bad item) ----------------------------
+std::vector<std::int64_t> parse_depths(const std::string& text);      // "6,12,24", each >= 1
+std::vector<double> parse_data_fractions(const std::string& text);    // "1.0,0.1", each in (0, 1]
+std::vector<std::string> parse_attention_kinds(const std::string& text);  // known kinds, no repeats
+std::vector<int> parse_severities(const std::string& text);           // "1,3,5", each 1..5
+// "all" | "none" | "NAME,...": every name x every severity.
+std::vector<data::Corruption> parse_corruptions(const std::string& names, const std::vector<int>& severities);
+
+// ---- one run ---------------------------------------------------------------------------------
+struct RunKey {
+    std::string attention;
+    std::int64_t depth = 0;
+    double data_fraction = 1;
+    std::uint64_t seed = 0;
+    std::string id() const;  // "<kind>-d<depth>-f<fraction>-s<seed>", e.g. "neutreno-d6-f0.1-s1"
+};
+
+// Grid order: fraction, depth, attention, seed (outermost first).
+std::vector<RunKey> study_grid(const StudyOptions& o);
+
+struct CorruptedAccuracy {
+    std::string name;
+    int severity = 0;
+    double accuracy = 0, loss = 0;  // accuracy: fraction correct in [0, 1]
+};
+
+struct RunResult {
+    RunKey key;
+    std::int64_t train_samples = 0, test_samples = 0, steps = 0, diag_samples = 0;
+    double best_val_accuracy = 0, clean_accuracy = 0, clean_loss = 0;  // fractions; mean cross-entropy
+    double train_seconds = 0, eval_seconds = 0;  // of the invocation that finished the run
+    std::vector<CorruptedAccuracy> corrupted;    // in StudyOptions::corruptions order
+    std::vector<diag::LayerSmoothing> layers;    // 0 = embedding .. depth = last block's output
+    // diag::analyse_vit on the same batch: share of (layer, head, sample) whose dominant
+    // eigenvalue pair sits at lambda_A = 1 (the DC mode wins: smoothing), with H and P diag(gamma) H
+    double dominant_share_h = 0, dominant_share_ln = 0;
+
+    double corrupted_mean() const;  // mean accuracy over `corrupted` (NaN when empty)
+    double severity_mean(int severity) const;  // over the corruptions at that severity (NaN: none)
+    nlohmann::json to_json() const;
+    static RunResult from_json(const nlohmann::json& j);  // throws prism::Error on missing fields
+};
+
+// Everything a run's numbers depend on, as stored in settings.json.
+nlohmann::json run_settings(const StudyOptions& o, const RunKey& k);
+
+// ---- the whole study -------------------------------------------------------------------------
+struct StudyResult {
+    std::vector<RunResult> runs;  // one per grid cell, grid order
+    std::int64_t trained = 0, skipped = 0;
+    double seconds = 0;           // wall time of this invocation
+};
+
+// Loads the dataset once (or uses `preloaded`), then runs or skips every grid cell, printing one
+// line per run. Throws prism::Error when a run directory holds a different run's settings.
+StudyResult run_study(const StudyOptions& o, const train::VisionData* preloaded = nullptr);
+
+}  // namespace prism::study

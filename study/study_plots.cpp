@@ -1,0 +1,133 @@
+#include "study/study_plots.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <sstream>
+
+#include "diag/report.hpp"
+#include "study/study_files.hpp"
+#include "study/study_report.hpp"
+
+namespace prism::study {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Value = std::function<double(const RunResult&)>;
+
+// One row "x mean std" of the runs of a cell; mean/std scaled.
+void dat_row(std::ostringstream& s, double x, const std::vector<const RunResult*>& runs, const Value& v, double scale) {
+    std::vector<double> xs;
+    for (const RunResult* r : runs) xs.push_back(v(*r));
+    const MeanStd m = mean_std(xs);
+    s << csv_num(x) << ' ' << csv_num(m.mean * scale) << ' ' << csv_num(m.std * scale) << '\n';
+}
+
+struct Plotter {
+    const StudyOptions& o;
+    const StudyResult& res;
+    fs::path dir;          // OUT/plots
+    std::string script;    // gnuplot commands
+    PlotFiles files;
+
+    std::string names() const {
+        std::string s;
+        for (const auto& a : o.attention) s += (s.empty() ? "" : " ") + a;
+        return "'" + s + "'";
+    }
+    std::string write_dat(const std::string& name, const std::string& text) {
+        write_file_atomic((dir / name).string(), text);
+        return diag::gnuplot_quote((dir / name).string());
+    }
+    // `panels` plots side by side, panel p drawing index blocks p*NM .. p*NM+NM-1, x jittered
+    // per method by `jitter` so the error bars do not overlap.
+    void plot(const std::string& png, const std::string& title, const std::string& dat, const std::string& xlabel,
+              const std::string& ylabel, const std::vector<std::string>& panel_titles, double jitter) {
+        const auto nm = o.attention.size(), np = panel_titles.size();
+        script += "set terminal pngcairo size " + std::to_string(150 + 450 * np) + ",480 enhanced font 'sans,10'\n";
+        script += "set output " + diag::gnuplot_quote((dir / png).string()) + "\n";
+        script += "set multiplot layout 1," + std::to_string(np) + " title '" + title + "' noenhanced\n";
+        script += "set xlabel '" + xlabel + "'\nset ylabel '" + ylabel + "'\n";
+        for (std::size_t p = 0; p < np; ++p) {
+            script += "set title '" + panel_titles[p] + "' noenhanced\n";
+            script += "plot for [i=0:" + std::to_string(nm - 1) + "] " + dat + " index (" + std::to_string(p * nm) +
+                      "+i) using ($1+(i-" + csv_num((nm - 1) / 2.0) + ")*" + csv_num(jitter) +
+                      "):2:3 with yerrorlines lw 2 pt 7 ps 0.8 title word(" + names() + ", i+1)\n";
+        }
+        script += "unset multiplot\n";
+        files.pngs.push_back({"plots/" + png, title});
+    }
+
+    void fraction(double f) {
+        const std::string tag = "f" + csv_num(f), frac = "data fraction " + csv_num(f);
+        const auto [dmin, dmax] = std::minmax_element(o.depths.begin(), o.depths.end());
+        std::ostringstream acc, cos, sev;
+        for (const auto& a : o.attention) {
+            acc << "# " << a << "\n";
+            auto depths = o.depths;
+            std::sort(depths.begin(), depths.end());
+            for (auto d : depths) dat_row(acc, d, cell_runs(res.runs, a, d, f), [](auto& r) { return r.clean_accuracy; }, 100);
+            acc << "\n\n";
+        }
+        plot("accuracy_vs_depth_" + tag + ".png", "clean test accuracy vs depth, " + frac + " (mean +- std over seeds)",
+             write_dat("accuracy_vs_depth_" + tag + ".dat", acc.str()), "depth", "accuracy (%)", {""},
+             std::max<double>(1, static_cast<double>(*dmax - *dmin)) * 0.01);
+        std::vector<std::string> panels;
+        for (auto d : o.depths) {
+            panels.push_back("depth " + std::to_string(d));
+            for (const auto& a : o.attention) {
+                cos << "# " << a << " depth " << d << "\n";
+                const auto runs = cell_runs(res.runs, a, d, f);
+                for (std::int64_t l = 0; l <= d; ++l)
+                    dat_row(cos, static_cast<double>(l), runs, [l](auto& r) { return r.layers.at(l).cos_sim; }, 1);
+                cos << "\n\n";
+                if (o.corruptions.empty()) continue;
+                sev << "# " << a << " depth " << d << "\n";
+                dat_row(sev, 0, runs, [](auto& r) { return r.clean_accuracy; }, 100);
+                for (int v : o.severities()) dat_row(sev, v, runs, [v](auto& r) { return r.severity_mean(v); }, 100);
+                sev << "\n\n";
+            }
+        }
+        plot("cos_sim_vs_layer_" + tag + ".png", "token cosine similarity vs layer (0 = embedding), " + frac,
+             write_dat("cos_sim_vs_layer_" + tag + ".dat", cos.str()), "layer", "mean pairwise cosine similarity",
+             panels, 0.03);
+        if (!o.corruptions.empty())
+            plot("accuracy_vs_severity_" + tag + ".png",
+                 "test accuracy vs corruption severity (0 = clean; mean over corruptions), " + frac,
+                 write_dat("accuracy_vs_severity_" + tag + ".dat", sev.str()), "severity", "accuracy (%)", panels, 0.04);
+    }
+};
+
+}  // namespace
+
+PlotFiles write_study_plots(const StudyOptions& o, const StudyResult& res, const std::string& out_dir) {
+    Plotter p{o, res, fs::path(out_dir) / "plots", "", {}};
+    if (!diag::gnuplot_available()) {
+        p.files.why = "gnuplot with the pngcairo terminal was not found (apt-get install gnuplot-nox)";
+        return p.files;
+    }
+    fs::create_directories(p.dir);
+    p.script = "set grid\nset key top right noenhanced\nset bars small\n";
+    for (double f : o.data_fractions) p.fraction(f);
+    p.script += "set output\n";
+    const int rc = diag::run_gnuplot(p.script);
+    for (const auto& [png, title] : p.files.pngs) {
+        const fs::path path = fs::path(out_dir) / png;
+        if (rc == 0 && (!fs::exists(path) || fs::file_size(path) == 0)) {
+            p.files.why = "gnuplot did not write " + path.string();
+            p.files.pngs.clear();
+            return p.files;
+        }
+    }
+    if (rc != 0) {
+        p.files.why = "gnuplot failed (exit status " + std::to_string(rc) + ")";
+        p.files.pngs.clear();
+        return p.files;
+    }
+    p.files.made = true;
+    return p.files;
+}
+
+}  // namespace prism::study
