@@ -17,6 +17,17 @@ namespace {
 
 using Value = std::function<double(const RunResult&)>;
 
+template <class T> std::string tics(const std::vector<T>& xs) {
+    std::string s;
+    for (const auto& x : xs) s += (s.empty() ? "(" : ", ") + csv_num(static_cast<double>(x));
+    return s + ")";
+}
+
+std::vector<int> with_clean(std::vector<int> severities) {
+    severities.insert(severities.begin(), 0);
+    return severities;
+}
+
 // One row "x mean std" of the runs of a cell; mean/std scaled.
 void dat_row(std::ostringstream& s, double x, const std::vector<const RunResult*>& runs, const Value& v, double scale) {
     std::vector<double> xs;
@@ -43,10 +54,13 @@ struct Plotter {
     }
     // `panels` plots side by side, panel p drawing index blocks p*NM .. p*NM+NM-1, x jittered
     // per method by `jitter` so the error bars do not overlap.
+    // xtics: a gnuplot tic list, e.g. "(2, 6)".
     void plot(const std::string& png, const std::string& title, const std::string& dat, const std::string& xlabel,
-              const std::string& ylabel, const std::vector<std::string>& panel_titles, double jitter) {
+              const std::string& ylabel, const std::vector<std::string>& panel_titles, double jitter,
+              const std::string& xtics) {
         const auto nm = o.attention.size(), np = panel_titles.size();
-        script += "set terminal pngcairo size " + std::to_string(150 + 450 * np) + ",480 enhanced font 'sans,10'\n";
+        script += "set terminal pngcairo size " + std::to_string(200 + 520 * np) + ",480 enhanced font 'sans,10'\n";
+        script += "set xtics " + xtics + "\n";
         script += "set output " + diag::gnuplot_quote((dir / png).string()) + "\n";
         script += "set multiplot layout 1," + std::to_string(np) + " title '" + title + "' noenhanced\n";
         script += "set xlabel '" + xlabel + "'\nset ylabel '" + ylabel + "'\n";
@@ -73,7 +87,7 @@ struct Plotter {
         }
         plot("accuracy_vs_depth_" + tag + ".png", "clean test accuracy vs depth, " + frac + " (mean +- std over seeds)",
              write_dat("accuracy_vs_depth_" + tag + ".dat", acc.str()), "depth", "accuracy (%)", {""},
-             std::max<double>(1, static_cast<double>(*dmax - *dmin)) * 0.01);
+             std::max<double>(1, static_cast<double>(*dmax - *dmin)) * 0.01, tics(o.depths));
         std::vector<std::string> panels;
         for (auto d : o.depths) {
             panels.push_back("depth " + std::to_string(d));
@@ -92,11 +106,12 @@ struct Plotter {
         }
         plot("cos_sim_vs_layer_" + tag + ".png", "token cosine similarity vs layer (0 = embedding), " + frac,
              write_dat("cos_sim_vs_layer_" + tag + ".dat", cos.str()), "layer", "mean pairwise cosine similarity",
-             panels, 0.03);
+             panels, 0.03, *dmax <= 12 ? "1" : "autofreq");
         if (!o.corruptions.empty())
             plot("accuracy_vs_severity_" + tag + ".png",
                  "test accuracy vs corruption severity (0 = clean; mean over corruptions), " + frac,
-                 write_dat("accuracy_vs_severity_" + tag + ".dat", sev.str()), "severity", "accuracy (%)", panels, 0.04);
+                 write_dat("accuracy_vs_severity_" + tag + ".dat", sev.str()), "severity", "accuracy (%)", panels, 0.04,
+                 tics(with_clean(o.severities())));
     }
 };
 
@@ -109,7 +124,7 @@ PlotFiles write_study_plots(const StudyOptions& o, const StudyResult& res, const
         return p.files;
     }
     fs::create_directories(p.dir);
-    p.script = "set grid\nset key top right noenhanced\nset bars small\n";
+    p.script = "set grid\nset key outside right top noenhanced\nset bars small\nset offsets graph 0.05, graph 0.05, 0, 0\n";
     for (double f : o.data_fractions) p.fraction(f);
     p.script += "set output\n";
     const int rc = diag::run_gnuplot(p.script);
