@@ -67,6 +67,8 @@ void add_vit_train_options(CLI::App* cmd, train::VitRunOptions& o, std::int64_t*
     cmd->add_option("--out", o.train.out_dir, "directory for checkpoints and metrics.jsonl")->capture_default_str();
     cmd->add_flag("--resume", o.train.resume, "continue from OUT/last.safetensors");
     cmd->add_option("--max-steps", o.train.max_steps, "stop after this many steps (the run can be resumed)");
+    cmd->add_option("--save-every", o.train.save_every,
+                    "also save last.safetensors every N steps (default: at epoch ends), for long resumable runs");
 }
 
 void apply_sizes(train::VitRunOptions& o, std::int64_t dim, std::int64_t depth, std::int64_t heads, std::int64_t patch,
