@@ -67,6 +67,8 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tg->add_option("--threads", a->threads, "0 = all cores");
     tg->add_option("--out", o.train.out_dir, "directory for checkpoints and metrics.jsonl")->capture_default_str();
     tg->add_flag("--resume", o.train.resume, "continue from OUT/last.safetensors");
+    tg->add_option("--max-steps", o.train.max_steps, "stop after this many steps (the run can be resumed)");
+    tg->add_option("--save-every", o.train.save_every, "also save last.safetensors every N steps");
     tg->callback([a] {
         std::exit(guarded([a] {
             apply_threads(a->threads);

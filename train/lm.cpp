@@ -127,7 +127,8 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
     std::int64_t tokens = 0;
     const std::int64_t first_step = st.step;
     const auto loop_t0 = std::chrono::steady_clock::now();
-    while (st.step < opts.steps) {
+    const std::int64_t stop_at = opts.max_steps >= 0 ? std::min(opts.max_steps, opts.steps) : opts.steps;
+    while (st.step < stop_at) {
         const double lr = schedule.lr_at(st.step);
         opt.set_lr(lr);
         auto [x, y] = train_s.batch(st.step, B);
@@ -168,9 +169,12 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
             std::fflush(stdout);
             log.write(rec);
             save(last);
+        } else if ((opts.save_every > 0 && st.step % opts.save_every == 0) || st.step == stop_at) {
+            save(last);  // a resumable point between evaluations (or where max_steps stops the run)
         }
     }
-    if (!val_s && !best.empty()) save(best);
+    res.finished = st.step >= opts.steps;
+    if (!val_s && !best.empty() && res.finished) save(best);
     res.steps = st.step;
     res.best_val_loss = st.best_metric;
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

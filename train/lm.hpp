@@ -32,6 +32,8 @@ struct LMOptions {
     std::uint64_t seed = 1337;
     std::string out_dir;               // last/best.safetensors + metrics.jsonl; empty: nothing on disk
     bool resume = false;
+    std::int64_t max_steps = -1;       // stop (and save last) after this many steps in all; -1: run to `steps`
+    std::int64_t save_every = 0;       // also save last.safetensors every N steps (0: only at evaluations)
     bool verbose = true;
 };
 
@@ -43,6 +45,7 @@ struct LMEvalResult {
 
 struct LMFitResult {
     std::int64_t steps = 0;
+    bool finished = false;     // reached `steps` (false when stopped by max_steps)
     double best_val_loss = -1, last_val_loss = -1;
     double seconds = 0, tokens_per_s = 0;
 };
