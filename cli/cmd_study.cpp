@@ -120,7 +120,7 @@ void register_study(CLI::App& app) {
     c->add_option("--test-samples", a->test_samples, "class-stratified test subset (default 0 = all; quick 1000)");
     c->add_option("--diag-samples", a->diag_samples, "test images in the diagnostics batch (default 64)");
     c->add_option("--save-every", a->save_every, "also checkpoint every N steps (default 100)");
-    c->add_option("--out", a->out, "output directory (default study)");
+    c->add_option("--out", a->out, "output directory (default runs/study)");
     c->add_flag("--no-plots", a->no_plots, "skip gnuplot");
     c->add_flag("--verbose", a->verbose, "per-epoch progress of each run");
     c->callback([a, c] {

@@ -88,26 +88,33 @@ template <class T> void check_unique(const std::vector<T>& v, const std::string&
 
 }  // namespace
 
-std::vector<std::int64_t> parse_depths(const std::string& text) {
-    std::vector<std::int64_t> out;
-    for (const auto& s : split_list("--depths", text)) {
-        const auto v = to_number<std::int64_t>(s);
-        PRISM_CHECK(v && *v >= 1, "study", "--depths '", text, "': '", s, "' is not a positive integer");
+namespace {
+
+// A list of numbers of type T, each satisfying `ok` (described by `what`), no repeats.
+template <class T, class Ok>
+std::vector<T> parse_numbers(const std::string& option, const std::string& text, Ok ok, const char* what) {
+    std::vector<T> out;
+    for (const auto& s : split_list(option, text)) {
+        const auto v = to_number<T>(s);
+        PRISM_CHECK(v && ok(*v), "study", option, " '", text, "': '", s, "' is not ", what);
         out.push_back(*v);
     }
-    check_unique(out, "--depths", text);
+    check_unique(out, option, text);
     return out;
 }
 
+}  // namespace
+
+std::vector<std::int64_t> parse_depths(const std::string& text) {
+    return parse_numbers<std::int64_t>("--depths", text, [](auto v) { return v >= 1; }, "a positive integer");
+}
+
 std::vector<double> parse_data_fractions(const std::string& text) {
-    std::vector<double> out;
-    for (const auto& s : split_list("--data-fractions", text)) {
-        const auto v = to_number<double>(s);
-        PRISM_CHECK(v && *v > 0 && *v <= 1, "study", "--data-fractions '", text, "': '", s, "' is not in (0, 1]");
-        out.push_back(*v);
-    }
-    check_unique(out, "--data-fractions", text);
-    return out;
+    return parse_numbers<double>("--data-fractions", text, [](auto v) { return v > 0 && v <= 1; }, "in (0, 1]");
+}
+
+std::vector<int> parse_severities(const std::string& text) {
+    return parse_numbers<int>("--severities", text, [](auto v) { return v >= 1 && v <= 5; }, "an integer 1..5");
 }
 
 std::vector<std::string> parse_attention_kinds(const std::string& text) {
@@ -115,17 +122,6 @@ std::vector<std::string> parse_attention_kinds(const std::string& text) {
     for (const auto& k : kinds) models::parse_attention_options(k);  // throws, listing the known kinds
     check_unique(kinds, "--attention", text);
     return kinds;
-}
-
-std::vector<int> parse_severities(const std::string& text) {
-    std::vector<int> out;
-    for (const auto& s : split_list("--severities", text)) {
-        const auto v = to_number<int>(s);
-        PRISM_CHECK(v && *v >= 1 && *v <= 5, "study", "--severities '", text, "': '", s, "' is not an integer 1..5");
-        out.push_back(*v);
-    }
-    check_unique(out, "--severities", text);
-    return out;
 }
 
 std::vector<data::Corruption> parse_corruptions(const std::string& names, const std::vector<int>& severities) {

@@ -3,7 +3,7 @@
 // trained model's clean and corrupted test accuracy and its smoothing diagnostics.
 //
 //     study::StudyOptions o = study::quick_study_options();   // or fill the grid yourself
-//     o.out_dir = "study";
+//     o.out_dir = "runs/study";
 //     auto res = study::run_study(o);                          // trains / skips / resumes runs
 //     study::write_study_report(o, res, o.out_dir);            // study/study_report.hpp
 //
@@ -37,7 +37,7 @@ struct StudyOptions {
     // ---- everything else about a run: dataset, preset, sizes, epochs, lr, ... ----
     // (base.depth, base.data_fraction, base.seed, base.attention and base.train.out_dir are set per run)
     train::VitRunOptions base;
-    std::string out_dir = "study";
+    std::string out_dir = "runs/study";
     bool verbose = false;       // fit_classifier's progress lines
     std::string command_line;   // recorded in the report
     bool quick = false;         // recorded in the report

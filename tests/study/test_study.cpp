@@ -10,6 +10,7 @@
 
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
+#include "../train/synthetic_images.hpp"
 #include "study/study_report.hpp"
 
 using namespace prism;
@@ -17,24 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::shared_ptr<const data::ImageDataset> synthetic(std::int64_t n, std::uint64_t seed) {
-    auto ds = std::make_shared<data::ImageDataset>();
-    ds->channels = 1; ds->height = 8; ds->width = 8;
-    ds->classes = {"a", "b", "c", "d"};
-    Generator g(seed);
-    for (std::int64_t i = 0; i < n; ++i) {
-        const std::int64_t y = i % 4;
-        ds->labels.push_back(y);
-        for (std::int64_t p = 0; p < 64; ++p)  // a class-dependent bright row plus noise
-            ds->pixels.push_back(static_cast<std::uint8_t>((p / 8 == 2 * y ? 160 : 0) + g.randint(90)));
-    }
-    ds->source = "synthetic";
-    ds->check();
-    return ds;
-}
-
 train::VisionData tiny_data() {
-    return {"synthetic", synthetic(80, 1), synthetic(40, 2), {}};
+    return {"synthetic", test::synthetic_images(80, 1), test::synthetic_images(40, 2), {}};
 }
 
 study::StudyOptions tiny_options(const std::string& out) {

@@ -6,6 +6,7 @@
 
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
+#include "synthetic_images.hpp"
 #include "io/checkpoint.hpp"
 #include "models/vit.hpp"
 #include "train/classifier.hpp"
@@ -14,21 +15,7 @@ using namespace prism;
 
 namespace {
 
-std::shared_ptr<const data::ImageDataset> synthetic_images() {
-    auto ds = std::make_shared<data::ImageDataset>();
-    ds->channels = 1; ds->height = 8; ds->width = 8;
-    ds->classes = {"a", "b", "c", "d"};
-    Generator g(42);
-    for (std::int64_t i = 0; i < 64; ++i) {
-        const std::int64_t y = i % 4;
-        ds->labels.push_back(y);
-        for (std::int64_t p = 0; p < 64; ++p)  // a class-dependent bright row plus noise
-            ds->pixels.push_back(static_cast<std::uint8_t>((p / 8 == 2 * y ? 160 : 0) + g.randint(90)));
-    }
-    ds->source = "synthetic";
-    ds->check();
-    return ds;
-}
+using test::synthetic_images;
 
 models::ViTConfig tiny_vit() {
     models::ViTConfig c;

@@ -1,0 +1,27 @@
+// A tiny synthetic image classification set for training tests: n images of (1, 8, 8), four
+// classes (label i % 4), each a class-dependent bright row plus uniform noise.
+#pragma once
+#include <memory>
+
+#include "core/rng.hpp"
+#include "data/dataset.hpp"
+
+namespace prism::test {
+
+inline std::shared_ptr<const data::ImageDataset> synthetic_images(std::int64_t n = 64, std::uint64_t seed = 42) {
+    auto ds = std::make_shared<data::ImageDataset>();
+    ds->channels = 1; ds->height = 8; ds->width = 8;
+    ds->classes = {"a", "b", "c", "d"};
+    Generator g(seed);
+    for (std::int64_t i = 0; i < n; ++i) {
+        const std::int64_t y = i % 4;
+        ds->labels.push_back(y);
+        for (std::int64_t p = 0; p < 64; ++p)  // a class-dependent bright row plus noise
+            ds->pixels.push_back(static_cast<std::uint8_t>((p / 8 == 2 * y ? 160 : 0) + g.randint(90)));
+    }
+    ds->source = "synthetic";
+    ds->check();
+    return ds;
+}
+
+}  // namespace prism::test
