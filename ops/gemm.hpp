@@ -12,6 +12,10 @@ template <class T>
 void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, std::int64_t rsa, std::int64_t csa,
           const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C, std::int64_t rsc, std::int64_t csc);
 
+// Below this many multiply-adds (M*N*K) splitting a product over threads costs more (task
+// start, duplicate packing) than it saves.
+inline constexpr std::int64_t kGemmMinParallelMacs = std::int64_t(1) << 21;
+
 // The same product split into blocks of rows or columns run in parallel with TBB when it is
 // big enough; for weight GEMMs (batch*tokens rows). Do not call from inside parallel_for.
 template <class T>

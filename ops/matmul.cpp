@@ -202,17 +202,27 @@ Tensor linear(const Tensor& x_in, const Tensor& w, const Tensor& bias) {
     dispatch_floating(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
         T* py = y.data<T>();
-        T beta = T(0);
-        if (bias.defined()) {  // y starts as the bias in every row, then the GEMM adds x @ w^T
-            Tensor bd = dense(bias);
-            const T* pbias = bd.template data<T>();
-            for (std::int64_t r = 0; r < rows; ++r)
-                for (std::int64_t j = 0; j < outf; ++j) py[r * outf + j] = pbias[j];
-            beta = T(1);
-        }
+        const T* px = base<T>(x);
+        const std::int64_t rsx = *row_stride(x), csx = x.stride(-1);
         // w^T (in, out) is w read with swapped strides
-        gemm_parallel<T>(rows, outf, in, T(1), base<T>(x), *row_stride(x), x.stride(-1), base<T>(w), w.stride(1),
-                         w.stride(0), beta, py, outf, 1);
+        if (!bias.defined()) {
+            gemm_parallel<T>(rows, outf, in, T(1), px, rsx, csx, base<T>(w), w.stride(1), w.stride(0), T(0), py, outf, 1);
+            return;
+        }
+        // With a bias, blocks of rows run in parallel: each block of y is first filled with the
+        // bias and then accumulated into by its own GEMM while it is still in cache. (A separate
+        // fill pass over y cost 15-35% of the forward time at 4096x128 @ 128x384.)
+        Tensor bd = dense(bias);
+        const T* pbias = bd.template data<T>();
+        const std::int64_t per_thread = (rows + runtime::num_threads() - 1) / runtime::num_threads();
+        const std::int64_t block = rows * outf * in < kGemmMinParallelMacs
+                                       ? rows
+                                       : std::min<std::int64_t>(512, (per_thread + 31) / 32 * 32);
+        parallel_for(0, rows, block, [&](std::int64_t lo, std::int64_t hi) {
+            for (std::int64_t r = lo; r < hi; ++r) std::copy(pbias, pbias + outf, py + r * outf);
+            gemm<T>(hi - lo, outf, in, T(1), px + lo * rsx, rsx, csx, base<T>(w), w.stride(1), w.stride(0), T(1),
+                    py + lo * outf, outf, 1);
+        });
     });
     return y;
 }

@@ -1,7 +1,9 @@
 #include <vector>
 
 #include "../helpers.hpp"
+#include "core/rng.hpp"
 #include "core/runtime.hpp"
+#include "core/tensor.hpp"
 #include "ops/gemm.hpp"
 #include "ops/matmul.hpp"
 
@@ -79,6 +81,37 @@ BOOST_AUTO_TEST_CASE(parallel_split_is_exact_on_big_products) {
     compare_one<float>(1000, 70, 64, 0, 1, 0);
     compare_one<float>(70, 1000, 64, 1, 0, 0);
     compare_one<double>(1000, 33, 100, 0, 0, 0);
+}
+
+BOOST_AUTO_TEST_CASE(split_along_k_matches_reference) {
+    // K >= 4 max(M, N): a weight-gradient shape, split along K into per-thread partials (beta
+    // applies once, to part 0); transposed A, and C column-major or with general strides
+    compare_one<float>(70, 60, 3000, 1, 0, 0);
+    compare_one<float>(64, 96, 2501, 0, 1, 1);
+    compare_one<float>(33, 65, 4000, 1, 0, 2);
+    compare_one<float>(40, 300, 2000, 0, 0, 0);  // M < N: the transposed product
+    compare_one<double>(30, 90, 2000, 1, 1, 2);
+    compare_one<double>(70, 60, 3000, 1, 0, 0);
+}
+
+BOOST_AUTO_TEST_CASE(linear_with_bias_matches_a_loop) {
+    // big enough for the row-block path (bias written per block, then one GEMM per block),
+    // with a row count that leaves a ragged last block
+    for (const std::int64_t rows : {std::int64_t(3), std::int64_t(1001)}) {
+        Generator g(4);
+        const std::int64_t in = 64, out = 70;
+        Tensor x = Tensor::randn({rows, in}, g), w = Tensor::randn({out, in}, g), b = Tensor::randn({out}, g);
+        Tensor y = ops::linear(x, w, b);
+        const float *px = x.data<float>(), *pw = w.data<float>(), *pb = b.data<float>(), *py = y.data<float>();
+        double err = 0;
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t o = 0; o < out; ++o) {
+                double acc = pb[o];
+                for (std::int64_t i = 0; i < in; ++i) acc += double(px[r * in + i]) * pw[o * in + i];
+                err = std::max(err, std::fabs(acc - py[r * out + o]));
+            }
+        BOOST_TEST(err <= 1e-4, "linear rows " << rows << ": max error " << err);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(zero_k_scales_c_and_beta_zero_ignores_nan) {
