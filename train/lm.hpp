@@ -21,8 +21,11 @@
 namespace prism::train {
 
 struct LMOptions {
-    std::int64_t steps = 1200, batch_size = 32;  // ~8 min of gpt-micro at ~10k tokens/s (2 busy cores)
-    double lr = 1e-3, min_lr = 1e-4, weight_decay = 0.1;
+    // Defaults: gpt-micro on KJV in under 10 minutes on 2 cores (~22k tokens/s: 2500 steps of
+    // 32 x 128 tokens, ~2.6 passes over the training split). With lr 3e-3 a 1200-step run ended
+    // at 1.50 nats/char validation loss and a 2800-step run at 1.36; see README "Language model".
+    std::int64_t steps = 2500, batch_size = 32;
+    double lr = 3e-3, min_lr = 1e-4, weight_decay = 0.1;
     std::int64_t warmup_steps = 100;
     double grad_clip = 1.0;            // <= 0: no clipping (the norm is still logged)
     std::int64_t eval_every = 250;     // 0: only at the end
