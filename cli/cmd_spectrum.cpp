@@ -19,12 +19,9 @@
 #include "io/checkpoint.hpp"
 #include "models/vit.hpp"
 #include "train/vision_data.hpp"
-#if __has_include("models/gpt.hpp") && __has_include("data/text.hpp") && __has_include("data/tokenizer.hpp")
 #include "data/text.hpp"
 #include "data/tokenizer.hpp"
 #include "models/gpt.hpp"
-#define PRISM_SPECTRUM_GPT 1
-#endif
 
 namespace prism::cli {
 
@@ -59,14 +56,13 @@ Tensor vit_batch(const models::ViTConfig& cfg, const std::string& spec, std::int
 }
 
 diag::SpectrumReport analyse_gpt_checkpoint(const io::Checkpoint& ck, const SpectrumArgs& a) {
-#ifdef PRISM_SPECTRUM_GPT
-    PRISM_CHECK(!a.text.empty(), "spectrum", a.checkpoint, " is a GPT checkpoint: give --text kjv|FILE");
+    const std::string text = a.text.empty() ? "kjv" : a.text;  // as `prism eval gpt`
     auto cfg = models::GPTConfig::from_json(ck.config);
     PRISM_CHECK(!cfg.tokenizer.is_null(), "spectrum", a.checkpoint, " has no tokenizer in its config");
     models::GPT model(cfg);
     model.load_state_dict(ck.model);
     const auto tok = data::Tokenizer::from_json(cfg.tokenizer);
-    const auto corpus = data::load_corpus(a.text);
+    const auto corpus = data::load_corpus(text);
     const auto ids = tok.encode(corpus.text, corpus.name);
     const std::int64_t T = cfg.context_length, n = static_cast<std::int64_t>(ids.size());
     PRISM_CHECK(n > T, "spectrum", corpus.name, " has ", n, " tokens, fewer than one window of ", T + 1);
@@ -83,10 +79,6 @@ diag::SpectrumReport analyse_gpt_checkpoint(const io::Checkpoint& ck, const Spec
     rep.model = "gpt";
     rep.batch = a.batch;
     return rep;
-#else
-    (void)ck;
-    throw Error("spectrum", a.checkpoint, ": GPT spectrum: not yet supported (models/gpt.hpp is not in this build)");
-#endif
 }
 
 int run_spectrum(const SpectrumArgs& a) {
@@ -128,7 +120,7 @@ void register_spectrum(CLI::App& app) {
     cmd->add_option("--checkpoint", a->checkpoint, "a ViT or GPT .safetensors checkpoint")->required();
     auto* ds = cmd->add_option("--dataset", a->dataset,
                                "ViT: fashion-mnist | mnist:DIR | cifar10:DIR | folder:DIR | random (default fashion-mnist)");
-    auto* tx = cmd->add_option("--text", a->text, "GPT: kjv | FILE");
+    auto* tx = cmd->add_option("--text", a->text, "GPT: kjv | FILE (default kjv)");
     ds->excludes(tx);
     cmd->add_option("--batch", a->batch, "images or text windows in the batch")->capture_default_str();
     cmd->add_option("--seed", a->seed, "for --dataset random")->capture_default_str();
