@@ -8,7 +8,6 @@
 #include "cli/commands.hpp"
 #include "data/corruptions.hpp"
 #include "data/image_folder.hpp"
-#include "diag/smoothing.hpp"
 #include "io/checkpoint.hpp"
 #include "train/vit_run.hpp"
 
@@ -25,9 +24,12 @@ struct TrainVitArgs {
 };
 
 void print_run(const train::VitRunResult& r, const std::string& out_dir) {
-    std::printf("test accuracy %.2f%% (loss %.4f) on %lld images; best val accuracy %.2f%%; %lld steps in %.0f s\n",
-                r.test.accuracy * 100, r.test.loss, static_cast<long long>(r.test.samples),
-                r.fit.best_val_accuracy * 100, static_cast<long long>(r.fit.steps), r.fit.seconds);
+    // best_val_accuracy < 0: no validation ran (no validation set, or stopped before an epoch end)
+    char best_val[32] = "none yet";
+    if (r.fit.best_val_accuracy >= 0) std::snprintf(best_val, sizeof best_val, "%.2f%%", r.fit.best_val_accuracy * 100);
+    std::printf("test accuracy %.2f%% (loss %.4f) on %lld images; best val accuracy %s; %lld steps in %.0f s\n",
+                r.test.accuracy * 100, r.test.loss, static_cast<long long>(r.test.samples), best_val,
+                static_cast<long long>(r.fit.steps), r.fit.seconds);
     if (!out_dir.empty()) std::printf("checkpoints: %s/last.safetensors, %s/best.safetensors\n", out_dir.c_str(), out_dir.c_str());
 }
 
@@ -87,9 +89,9 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     auto* tv = train_cmd->add_subcommand("vit", "train a Vision Transformer");
     std::int64_t* sizes[5] = {&a->dim, &a->depth, &a->heads, &a->patch, &a->mlp_dim};
     add_vit_train_options(tv, a->run, sizes);
-    static std::int64_t log_smoothing = 0;  // static: the callbacks below use it without a capture
-    tv->add_option("--log-smoothing", log_smoothing,
-                   "every N steps, per-layer smoothing measures (cos sim, HC/DC, ...) in metrics.jsonl");
+    tv->add_option("--log-smoothing", a->run.log_smoothing,
+                   "every N steps, per-layer smoothing measures (cos sim, HC/DC, ...) of a fixed validation batch "
+                   "in metrics.jsonl");
     tv->add_option("--attention", a->attention, "standard | spectral-smooth | spectral-sharpen | spectral-free | "
                    "neutreno | resformer | svformer (default standard)");
     tv->add_option("--spectral-clip", a->spectral_clip, "LO,HI: clip the spectral eigenvalues, e.g. --spectral-clip=-1,0");
@@ -106,11 +108,6 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
                 a->run.attention = models::parse_attention_options(
                     a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers, a->alpha,
                     a->lambda1, a->lambda2, a->learnable_lambdas, 0.6);
-            std::unique_ptr<diag::TrainingSmoothingLog> smoothing_log;  // --log-smoothing N
-            if (log_smoothing > 0) {
-                smoothing_log = std::make_unique<diag::TrainingSmoothingLog>("blocks", log_smoothing);
-                a->run.train.on_log = smoothing_log->hook();
-            }
             auto r = train::run_vit(a->run);
             print_run(r, a->run.train.out_dir);
             return 0;

@@ -259,32 +259,4 @@ nlohmann::json smoothing_record(models::ViT& model, const Tensor& images) {
     return j;
 }
 
-TrainingSmoothingLog::TrainingSmoothingLog(std::string prefix, std::int64_t every)
-    : prefix_(std::move(prefix)), every_(every), probes_(smoothing_patterns(prefix_, false)) {
-    PRISM_CHECK(every_ > 0, "TrainingSmoothingLog", "every must be positive, got ", every_);
-    prev_ = nn::detail::active_probes;
-    nn::detail::active_probes = &probes_;
-}
-
-TrainingSmoothingLog::~TrainingSmoothingLog() { nn::detail::active_probes = prev_; }
-
-std::function<void(std::int64_t, nlohmann::json&)> TrainingSmoothingLog::hook() {
-    return [this](std::int64_t step, nlohmann::json& rec) {
-        if (step % every_ != 0) return;
-        std::int64_t depth = 0;
-        while (probes_.has(prefix_ + "." + std::to_string(depth) + ".out")) ++depth;
-        if (depth == 0) return;
-        nn::ProbeSet first;  // the first <= 32 samples keep the cost flat in the batch size
-        for (std::int64_t i = 0; i < depth; ++i) {
-            const std::string n = prefix_ + "." + std::to_string(i) + ".out";
-            Tensor x = probes_.get(n);
-            first.add_pattern(n);
-            first.offer(n, x.narrow(0, 0, std::min<std::int64_t>(x.size(0), 32)));
-        }
-        nlohmann::json j = to_json(smoothing_from_probes(first, prefix_, depth, Tensor()));
-        j.erase("dirichlet_attn");
-        rec["smoothing"] = j;
-    };
-}
-
 }  // namespace prism::diag

@@ -85,30 +85,9 @@ std::vector<LayerSmoothing> smoothing_profile(models::ViT& model, const Tensor& 
 //  "dirichlet_attn": [... null for the last layer]}, one entry per layer 0..depth.
 nlohmann::json to_json(const std::vector<LayerSmoothing>& layers);
 
-// For train::ClassifierOptions::on_log: the record above for model(images), computed in eval
-// mode (the model's mode is restored) without the attention graph (cheaper).
+// For `--log-smoothing N` (train::VitRunOptions::log_smoothing): the record above for
+// model(images), computed in eval mode (the model's mode is restored) without the attention
+// graph (cheaper).
 nlohmann::json smoothing_record(models::ViT& model, const Tensor& images);
-
-// `--log-smoothing N` for training loops whose on_log does not see the model (train::run_vit):
-// while this object lives, a ProbeSet capturing "<prefix>.*.out" is active on this thread, so
-// every forward of the loop leaves its block outputs behind; hook() adds
-// {"smoothing": smoothing_record-style json} to the log records of steps divisible by N, computed
-// on the first (at most 32) samples of the latest TRAINING batch (train mode), layer 0 = block 0's
-// output (the embedding is not probed). Not the fixed validation batch a model-aware hook would
-// use: run_vit offers no access to its model.
-class TrainingSmoothingLog {
-   public:
-    TrainingSmoothingLog(std::string block_prefix, std::int64_t every);
-    ~TrainingSmoothingLog();
-    TrainingSmoothingLog(const TrainingSmoothingLog&) = delete;
-    TrainingSmoothingLog& operator=(const TrainingSmoothingLog&) = delete;
-    std::function<void(std::int64_t step, nlohmann::json& record)> hook();
-
-   private:
-    std::string prefix_;
-    std::int64_t every_;
-    nn::ProbeSet probes_;
-    nn::ProbeSet* prev_;
-};
 
 }  // namespace prism::diag

@@ -122,7 +122,11 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
                 nlohmann::json rec = {{"type", "step"}, {"step", st.step}, {"epoch", epoch},
                                       {"loss", lv},     {"lr", lr},        {"grad_norm", gnorm},
                                       {"samples_per_s", secs > 0 ? seen / secs : 0.0}};
-                if (opts.on_log) opts.on_log(st.step, rec);
+                log.write(rec);
+            }
+            if (opts.probe && opts.probe_every > 0 && st.step % opts.probe_every == 0) {
+                nlohmann::json rec = {{"type", "probe"}, {"step", st.step}, {"epoch", epoch}};
+                rec.update(opts.probe());
                 log.write(rec);
             }
             if (opts.save_every > 0 && st.step % opts.save_every == 0) save(last);

@@ -31,8 +31,10 @@ struct ClassifierOptions {
     std::int64_t log_every = 50;   // a JSONL record every N steps
     std::int64_t save_every = 0;   // also save last.safetensors every N steps (0: at epoch ends)
     bool verbose = true;           // progress bar / lines on stdout
-    // Extra fields for each logged step record (e.g. smoothing diagnostics), may be empty.
-    std::function<void(std::int64_t step, nlohmann::json& record)> on_log;
+    // Every probe_every steps (0: never) a record {"type": "probe", "step", "epoch", ...probe()} goes
+    // to metrics.jsonl: measurements of the model during training, e.g. run_vit's log_smoothing.
+    std::int64_t probe_every = 0;
+    std::function<nlohmann::json()> probe;
 };
 
 struct EvalResult {

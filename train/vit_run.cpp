@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "data/split.hpp"
+#include "diag/smoothing.hpp"
 #include "io/checkpoint.hpp"
 
 namespace prism::train {
@@ -66,8 +67,22 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
     data::DataLoader val(data.train, split.val, eo);
     const bool has_val = !split.val.empty();
 
+    ClassifierOptions to = o.train;
+    Tensor probe_images;  // (<= 32, C, H, W), fixed for the whole run
+    if (o.log_smoothing > 0) {
+        const std::vector<std::int64_t>& pool = has_val ? split.val : train_idx;
+        data::LoaderOptions po = eo;
+        po.batch_size = 32;
+        po.prefetch = false;
+        data::DataLoader probe_loader(data.train, pool, po);
+        data::Batch pb;
+        PRISM_CHECK(probe_loader.next(pb), "vit --log-smoothing", data.spec, ": no images to measure");
+        probe_images = pb.images;
+        to.probe_every = o.log_smoothing;
+        to.probe = [&] { return nlohmann::json{{"smoothing", diag::smoothing_record(model, probe_images)}}; };
+    }
     auto forward = [&](const Tensor& x) { return model.forward(x); };
-    r.fit = fit_classifier(model, forward, train, has_val ? &val : nullptr, o.train, r.config.to_json());
+    r.fit = fit_classifier(model, forward, train, has_val ? &val : nullptr, to, r.config.to_json());
 
     // test accuracy of the best checkpoint (by validation accuracy), else of the final model
     const std::string best = o.train.out_dir.empty() ? "" : o.train.out_dir + "/best.safetensors";

@@ -22,6 +22,10 @@ struct VitRunOptions {
     double data_fraction = 1.0;   // keep this stratified fraction of the training part
     bool augment = true;          // random crop/flip as suits the dataset (off: plain images)
     std::uint64_t seed = 0;
+    // Every N steps (0: never), a {"type": "probe", "smoothing": {"cos_sim": [...], "hc_dc": [...],
+    // ...}} record in metrics.jsonl: diag::smoothing_record of a fixed batch (the first 32
+    // validation images, else training images, never augmented) in eval mode, layer 0 = embedding.
+    std::int64_t log_smoothing = 0;
     ClassifierOptions train;      // epochs, lr, ..., out_dir, resume
 };
 
