@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "../data/tmpdir.hpp"
+#include "checkpoints_identical.hpp"
 #include "../helpers.hpp"
 #include "data/tokenizer.hpp"
 #include "io/checkpoint.hpp"
@@ -38,19 +39,6 @@ train::LMFitResult run(const std::string& dir, std::int64_t max_steps, bool resu
     return train::fit_lm(model, split, tok, o);
 }
 
-void check_identical(const std::string& a_path, const std::string& b_path) {
-    const io::Checkpoint a = io::load_checkpoint(a_path), b = io::load_checkpoint(b_path);
-    BOOST_REQUIRE_EQUAL(a.model.size(), b.model.size());
-    for (auto& [name, t] : a.model) {
-        BOOST_REQUIRE_MESSAGE(b.model.count(name), name);
-        BOOST_TEST(test::max_abs_diff(t, b.model.at(name)) == 0.0, name);
-    }
-    BOOST_REQUIRE_EQUAL(a.optim.size(), b.optim.size());
-    for (std::size_t i = 0; i < a.optim.size(); ++i)
-        BOOST_TEST(test::max_abs_diff(a.optim[i].second, b.optim[i].second) == 0.0, a.optim[i].first);
-    BOOST_TEST(a.train_state.dump() == b.train_state.dump());
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(train_lm_resume)
@@ -72,8 +60,8 @@ BOOST_AUTO_TEST_CASE(stop_between_evaluations_and_resume_is_bit_identical) {
     BOOST_TEST(rest.steps == 12);
     BOOST_TEST(rest.best_val_loss == full.best_val_loss);
     BOOST_TEST(rest.last_val_loss == full.last_val_loss);
-    check_identical(full_dir.path.string() + "/last.safetensors", part_dir.path.string() + "/last.safetensors");
-    check_identical(full_dir.path.string() + "/best.safetensors", part_dir.path.string() + "/best.safetensors");
+    for (const char* file : {"/last.safetensors", "/best.safetensors"})
+        test::check_checkpoints_identical(full_dir.path.string() + file, part_dir.path.string() + file);
 }
 
 BOOST_AUTO_TEST_CASE(max_steps_beyond_steps_runs_to_the_end) {

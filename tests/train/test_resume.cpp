@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "../data/tmpdir.hpp"
+#include "checkpoints_identical.hpp"
 #include "../helpers.hpp"
 #include "synthetic_images.hpp"
 #include "io/checkpoint.hpp"
@@ -58,21 +59,6 @@ train::FitResult run(const std::string& dir, std::int64_t max_steps, bool resume
         model, [&](const Tensor& x) { return model.forward(x); }, train_loader, &val_loader, o, cfg.to_json());
 }
 
-void check_identical(const std::string& a_path, const std::string& b_path) {
-    const io::Checkpoint a = io::load_checkpoint(a_path), b = io::load_checkpoint(b_path);
-    BOOST_REQUIRE_EQUAL(a.model.size(), b.model.size());
-    for (auto& [name, t] : a.model) {
-        BOOST_REQUIRE_MESSAGE(b.model.count(name), name);
-        BOOST_TEST(test::max_abs_diff(t, b.model.at(name)) == 0.0, name);
-    }
-    BOOST_REQUIRE_EQUAL(a.optim.size(), b.optim.size());
-    for (std::size_t i = 0; i < a.optim.size(); ++i) {
-        BOOST_TEST(a.optim[i].first == b.optim[i].first);
-        BOOST_TEST(test::max_abs_diff(a.optim[i].second, b.optim[i].second) == 0.0, a.optim[i].first);
-    }
-    BOOST_TEST(a.train_state.dump() == b.train_state.dump());
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(train_resume)
@@ -96,7 +82,7 @@ BOOST_AUTO_TEST_CASE(stop_and_resume_is_bit_identical) {
             const auto second = run(dir.path.string(), -1, true, ds);
             BOOST_TEST(second.finished);
             BOOST_TEST(second.steps == 12);
-            check_identical(full_last, dir / "last.safetensors");
+            test::check_checkpoints_identical(full_last, dir / "last.safetensors");
         }
     }
 }
@@ -108,7 +94,7 @@ BOOST_AUTO_TEST_CASE(rerun_is_deterministic) {
     test::TmpDir a, b;
     run(a.path.string(), 5, false, ds);
     run(b.path.string(), 5, false, ds);
-    check_identical(a / "last.safetensors", b / "last.safetensors");
+    test::check_checkpoints_identical(a / "last.safetensors", b / "last.safetensors");
 
     manual_seed(1234);
     models::ViT fresh(tiny_vit());
@@ -132,7 +118,7 @@ BOOST_AUTO_TEST_CASE(resume_with_init_generator) {
     run(full_dir.path.string(), -1, false, ds, true);
     run(dir.path.string(), 4, false, ds, true);
     run(dir.path.string(), -1, true, ds, true);
-    check_identical(full_dir / "last.safetensors", dir / "last.safetensors");
+    test::check_checkpoints_identical(full_dir / "last.safetensors", dir / "last.safetensors");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
