@@ -66,6 +66,9 @@ void add_vit_train_options(CLI::App* cmd, train::VitRunOptions& o, std::int64_t*
         ->capture_default_str();
     cmd->add_option("--seed", o.seed)->capture_default_str();
     cmd->add_flag("!--no-augment", o.augment, "train on plain images (no random crop/flip)");
+    cmd->add_flag("--hflip,!--no-hflip", o.hflip,
+                  "random horizontal flip during training, also with --no-augment (default: on for cifar10 "
+                  "and folders, off for digits and Fashion-MNIST)");
     cmd->add_option("--out", o.train.out_dir, "directory for checkpoints and metrics.jsonl")->capture_default_str();
     cmd->add_flag("--resume", o.train.resume, "continue from OUT/last.safetensors");
     cmd->add_option("--max-steps", o.train.max_steps, "stop after this many steps (the run can be resumed)");

@@ -38,6 +38,12 @@ data::Normalization norm_of(const models::ViTConfig& c) {
 }
 }  // namespace
 
+data::Augment training_augment(const VitRunOptions& o, const VisionData& data) {
+    data::Augment a = o.augment ? data.augment : data::Augment{};
+    if (o.hflip) a.hflip = *o.hflip;
+    return a;
+}
+
 VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
     VisionData loaded;
     if (!preloaded) loaded = load_vision_data(o.dataset, o.seed);
@@ -58,7 +64,7 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
     lo.batch_size = o.batch_size;
     lo.seed = o.seed;
     lo.norm = norm_of(r.config);
-    lo.augment = o.augment ? data.augment : data::Augment{};
+    lo.augment = training_augment(o, data);
     data::DataLoader train(data.train, train_idx, lo);
     data::LoaderOptions eo = lo;
     eo.shuffle = false;

@@ -21,6 +21,7 @@ struct VitRunOptions {
     double val_fraction = 0.1;    // of the training set, stratified
     double data_fraction = 1.0;   // keep this stratified fraction of the training part
     bool augment = true;          // random crop/flip as suits the dataset (off: plain images)
+    std::optional<bool> hflip;    // random horizontal flip on/off (wins over `augment`); unset: as above
     std::uint64_t seed = 0;
     // Every N steps (0: never), a {"type": "probe", "smoothing": {"cos_sim": [...], "hc_dc": [...],
     // ...}} record in metrics.jsonl: diag::smoothing_record of a fixed batch (the first 32
@@ -38,6 +39,10 @@ struct VitRunResult {
 
 // The config run_vit would build (preset + overrides + dataset shape and statistics).
 models::ViTConfig make_vit_config(const VitRunOptions& o, const VisionData& data);
+
+// The training set's augmentation: the dataset's choice (none when !o.augment), with the flip
+// switched on or off when o.hflip is set.
+data::Augment training_augment(const VitRunOptions& o, const VisionData& data);
 
 VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded = nullptr);
 
