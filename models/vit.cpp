@@ -26,6 +26,11 @@ void ViTConfig::validate() const {
     if (image_size % patch_size != 0)
         throw Error("vit config", "image_size ", image_size, " is not a multiple of patch_size ", patch_size);
     if (dim % heads != 0) throw Error("vit config", "dim ", dim, " is not divisible by heads ", heads);
+    auto probability = [](const char* field, double p) {
+        if (!(p >= 0.0 && p < 1.0)) throw Error("vit config", field, " must be in [0, 1), got ", p);
+    };
+    probability("drop", drop);
+    probability("attn_drop", attn_drop);
     parse_activation(activation);
     if (input_mean.size() != static_cast<std::size_t>(in_channels) ||
         input_std.size() != static_cast<std::size_t>(in_channels))

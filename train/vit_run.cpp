@@ -16,6 +16,8 @@ models::ViTConfig make_vit_config(const VitRunOptions& o, const VisionData& data
     if (o.patch) c.patch_size = *o.patch;
     if (o.mlp_dim) c.mlp_dim = *o.mlp_dim;
     if (o.attention) c.attention = *o.attention;
+    if (o.drop) c.drop = *o.drop;
+    if (o.attn_drop) c.attn_drop = *o.attn_drop;
     const auto& tr = *data.train;
     PRISM_CHECK(tr.height == tr.width, "vit", "images must be square, ", data.spec, " has ", tr.height, "x", tr.width);
     c.image_size = tr.height;

@@ -17,6 +17,8 @@ struct VitRunOptions {
     // size overrides; unset keeps the preset's value
     std::optional<std::int64_t> dim, depth, heads, patch, mlp_dim;
     std::optional<models::AttentionSpec> attention;
+    // dropout overrides (timm's proj_drop_rate: attention projection and MLP; attn_drop_rate); unset keeps the preset's 0
+    std::optional<double> drop, attn_drop;
     std::int64_t batch_size = 128;
     double val_fraction = 0.1;    // of the training set, stratified
     double data_fraction = 1.0;   // keep this stratified fraction of the training part

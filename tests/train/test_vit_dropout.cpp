@@ -1,0 +1,79 @@
+// `prism train vit --drop P --attn-drop P`: the overrides reach the ViT config and its checkpoint
+// JSON, bad probabilities are refused with the field named, and the dropout really acts in train
+// mode while eval mode stays deterministic.
+#include "../helpers.hpp"
+#include "synthetic_images.hpp"
+#include "train/vit_run.hpp"
+
+using namespace prism;
+
+namespace {
+
+train::VisionData synthetic_data() {
+    train::VisionData d;
+    d.spec = "synthetic";
+    d.train = test::synthetic_images(32);
+    d.test = test::synthetic_images(8, 7);
+    return d;
+}
+
+train::VitRunOptions small_options() {
+    train::VitRunOptions o;
+    o.preset = "vit-micro";
+    o.dim = 16; o.depth = 2; o.heads = 2; o.patch = 4; o.mlp_dim = 32;
+    return o;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(train_vit_dropout)
+
+BOOST_AUTO_TEST_CASE(overrides_reach_config_and_checkpoint_json) {
+    const auto data = synthetic_data();
+    auto o = small_options();
+    auto c = train::make_vit_config(o, data);
+    BOOST_TEST(c.drop == 0.0);  // the presets train without dropout
+    BOOST_TEST(c.attn_drop == 0.0);
+
+    o.drop = 0.1;
+    o.attn_drop = 0.05;
+    c = train::make_vit_config(o, data);
+    BOOST_TEST(c.drop == 0.1);
+    BOOST_TEST(c.attn_drop == 0.05);
+    const auto back = models::ViTConfig::from_json(c.to_json());
+    BOOST_TEST(back.drop == 0.1);
+    BOOST_TEST(back.attn_drop == 0.05);
+}
+
+BOOST_AUTO_TEST_CASE(bad_probability_names_the_field) {
+    const auto data = synthetic_data();
+    auto o = small_options();
+    o.drop = 1.0;
+    BOOST_CHECK_EXCEPTION(train::make_vit_config(o, data), Error, [](const Error& e) {
+        return std::string(e.what()).find("drop must be in [0, 1), got 1") != std::string::npos;
+    });
+    o.drop.reset();
+    o.attn_drop = -0.1;
+    BOOST_CHECK_EXCEPTION(train::make_vit_config(o, data), Error, [](const Error& e) {
+        return std::string(e.what()).find("attn_drop must be in [0, 1)") != std::string::npos;
+    });
+}
+
+BOOST_AUTO_TEST_CASE(dropout_acts_in_train_mode_only) {
+    const auto data = synthetic_data();
+    auto o = small_options();
+    o.drop = 0.5;
+    o.attn_drop = 0.5;
+    Generator gen(3);
+    models::ViT model(train::make_vit_config(o, data), &gen);
+    const Tensor images = Tensor::randn({4, 1, 8, 8}, gen);
+
+    model.train();
+    const double train_diff = test::max_abs_diff(model(images), model(images));
+    BOOST_TEST(train_diff > 1e-3);  // two different dropout masks
+
+    model.eval();
+    BOOST_TEST(test::max_abs_diff(model(images), model(images)) == 0.0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
