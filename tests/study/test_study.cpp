@@ -18,10 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-train::VisionData tiny_data() {
-    return {"synthetic", test::synthetic_images(80, 1), test::synthetic_images(40, 2), {}};
-}
-
 study::StudyOptions tiny_options(const std::string& out) {
     study::StudyOptions o;
     o.attention = {"standard", "spectral-sharpen"};
@@ -145,7 +141,7 @@ BOOST_AUTO_TEST_CASE(grid_and_option_errors) {
 BOOST_AUTO_TEST_CASE(tiny_study_end_to_end) {
     test::TmpDir tmp;
     const std::string out = tmp / "study";
-    const auto data = tiny_data();
+    const auto data = test::synthetic_vision_data();
     const auto o = tiny_options(out);
 
     // ---- first invocation: every run trains ----

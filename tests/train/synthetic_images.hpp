@@ -5,6 +5,7 @@
 
 #include "core/rng.hpp"
 #include "data/dataset.hpp"
+#include "train/vision_data.hpp"
 
 namespace prism::test {
 
@@ -22,6 +23,11 @@ inline std::shared_ptr<const data::ImageDataset> synthetic_images(std::int64_t n
     ds->source = "synthetic";
     ds->check();
     return ds;
+}
+
+// Both splits of the synthetic set, as train::load_vision_data would hand them over (no augmentation).
+inline train::VisionData synthetic_vision_data(std::int64_t n_train = 80, std::int64_t n_test = 40) {
+    return {"synthetic", synthetic_images(n_train, 1), synthetic_images(n_test, 2), {}};
 }
 
 }  // namespace prism::test

@@ -43,7 +43,7 @@ std::vector<nlohmann::json> records(const std::string& path, const std::string& 
 BOOST_AUTO_TEST_SUITE(train_log_smoothing)
 
 BOOST_AUTO_TEST_CASE(probe_records_every_n_steps_without_changing_training) {
-    const train::VisionData data{"synthetic", test::synthetic_images(80, 1), test::synthetic_images(40, 2), {}};
+    const train::VisionData data = test::synthetic_vision_data();
     test::TmpDir with, without;
     const auto r = train::run_vit(tiny_run(with.path.string(), 2), &data);
     train::run_vit(tiny_run(without.path.string(), 0), &data);

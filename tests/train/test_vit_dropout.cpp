@@ -9,17 +9,8 @@ using namespace prism;
 
 namespace {
 
-train::VisionData synthetic_data() {
-    train::VisionData d;
-    d.spec = "synthetic";
-    d.train = test::synthetic_images(32);
-    d.test = test::synthetic_images(8, 7);
-    return d;
-}
-
 train::VitRunOptions small_options() {
     train::VitRunOptions o;
-    o.preset = "vit-micro";
     o.dim = 16; o.depth = 2; o.heads = 2; o.patch = 4; o.mlp_dim = 32;
     return o;
 }
@@ -29,7 +20,7 @@ train::VitRunOptions small_options() {
 BOOST_AUTO_TEST_SUITE(train_vit_dropout)
 
 BOOST_AUTO_TEST_CASE(overrides_reach_config_and_checkpoint_json) {
-    const auto data = synthetic_data();
+    const auto data = test::synthetic_vision_data();
     auto o = small_options();
     auto c = train::make_vit_config(o, data);
     BOOST_TEST(c.drop == 0.0);  // the presets train without dropout
@@ -46,7 +37,7 @@ BOOST_AUTO_TEST_CASE(overrides_reach_config_and_checkpoint_json) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_probability_names_the_field) {
-    const auto data = synthetic_data();
+    const auto data = test::synthetic_vision_data();
     auto o = small_options();
     o.drop = 1.0;
     BOOST_CHECK_EXCEPTION(train::make_vit_config(o, data), Error, [](const Error& e) {
@@ -60,7 +51,7 @@ BOOST_AUTO_TEST_CASE(bad_probability_names_the_field) {
 }
 
 BOOST_AUTO_TEST_CASE(dropout_acts_in_train_mode_only) {
-    const auto data = synthetic_data();
+    const auto data = test::synthetic_vision_data();
     auto o = small_options();
     o.drop = 0.5;
     o.attn_drop = 0.5;
