@@ -28,6 +28,9 @@ Tensor embedding(const Tensor& ids, const Tensor& weight);
 
 // Inverted dropout (scale by 1/(1-p) in training); identity when !training or p == 0.
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);
+// Stochastic depth (timm's drop_path): x (B, ...) with whole samples zeroed with probability p
+// and the rest scaled by 1/(1-p), one mask value per sample; identity when !training or p == 0.
+Tensor drop_path(const Tensor& x, double p, bool training, Generator& gen);
 
 Tensor cat(const std::vector<Tensor>& xs, std::int64_t dim);
 std::vector<Tensor> split(const Tensor& x, std::int64_t split_size, std::int64_t dim);  // torch.split

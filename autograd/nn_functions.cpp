@@ -1,6 +1,7 @@
 // Differentiable nn functions (autograd/fn_nn.hpp): each runs its ops/ kernel, then records a
 // node whose closure calls the matching backward kernel. Closures capture inputs and saved
 // statistics, never the output itself (out.detach() when the output is needed).
+#include "autograd/fn_elementwise.hpp"
 #include "autograd/fn_nn.hpp"
 #include "autograd/node.hpp"
 #include "ops/cross_entropy.hpp"
@@ -73,6 +74,14 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
     const Tensor mask = ops::dropout_mask(x.shape(), x.dtype(), p, gen);
     return record("dropout", ops::mul_mask(x, mask), {x},
                   [mask](const Tensor& g) -> std::vector<Tensor> { return {ops::mul_mask(g, mask)}; });
+}
+
+Tensor drop_path(const Tensor& x, double p, bool training, Generator& gen) {
+    if (!training || p == 0.0) return x;
+    PRISM_CHECK(x.dim() >= 1, "drop_path", "input ", shape_str(x.shape()), " has no batch dimension");
+    Shape per_sample(x.dim(), 1);  // (B, 1, ..., 1): broadcasts one keep/drop decision over each sample
+    per_sample[0] = x.size(0);
+    return x * ops::dropout_mask(per_sample, x.dtype(), p, gen);
 }
 
 Tensor cat(const std::vector<Tensor>& xs, std::int64_t dim) {

@@ -54,6 +54,9 @@ void add_vit_train_options(CLI::App* cmd, train::VitRunOptions& o, std::int64_t*
     cmd->add_option("--mlp-dim", *sizes[4], "MLP hidden width");
     cmd->add_option("--drop", o.drop, "dropout after the attention projection and in the MLP (timm's proj_drop_rate; default 0)");
     cmd->add_option("--attn-drop", o.attn_drop, "dropout on the attention weights (timm's attn_drop_rate; default 0)");
+    cmd->add_option("--drop-path", o.drop_path,
+                    "stochastic depth: the last block drops its residual branches with this probability, "
+                    "earlier blocks linearly less (timm's drop_path_rate; default 0)");
     cmd->add_option("--epochs", o.train.epochs)->capture_default_str();
     cmd->add_option("--batch-size", o.batch_size)->capture_default_str();
     cmd->add_option("--lr", o.train.lr, "peak learning rate")->capture_default_str();

@@ -31,6 +31,7 @@ void ViTConfig::validate() const {
     };
     probability("drop", drop);
     probability("attn_drop", attn_drop);
+    probability("drop_path_rate", drop_path_rate);
     parse_activation(activation);
     if (input_mean.size() != static_cast<std::size_t>(in_channels) ||
         input_std.size() != static_cast<std::size_t>(in_channels))
@@ -38,6 +39,11 @@ void ViTConfig::validate() const {
                     input_mean.size(), "/", input_std.size());
     if (!class_names.empty() && class_names.size() != static_cast<std::size_t>(num_classes))
         throw Error("vit config", class_names.size(), " class names for ", num_classes, " classes");
+}
+
+double ViTConfig::drop_path_at(std::int64_t block) const {
+    // torch.linspace(0, drop_path_rate, depth)[block], as timm's VisionTransformer builds it
+    return depth > 1 ? drop_path_rate * static_cast<double>(block) / static_cast<double>(depth - 1) : 0.0;
 }
 
 std::vector<std::string> ViTConfig::preset_names() { return {"vit-micro", "vit-tiny", "vit-small"}; }
@@ -66,6 +72,7 @@ nlohmann::json ViTConfig::to_json() const {
             {"depth", depth},          {"heads", heads},           {"mlp_dim", mlp_dim},
             {"qkv_bias", qkv_bias},    {"norm_eps", norm_eps},     {"activation", activation},
             {"attention", attention.to_json()}, {"drop", drop},     {"attn_drop", attn_drop},
+            {"drop_path_rate", drop_path_rate},
             {"input_mean", input_mean}, {"input_std", input_std},  {"class_names", class_names}};
 }
 
@@ -83,6 +90,7 @@ ViTConfig ViTConfig::from_json(const nlohmann::json& j) {
         if (j.contains("attention")) c.attention = AttentionSpec::from_json(j["attention"]);
         c.drop = j.value("drop", 0.0);
         c.attn_drop = j.value("attn_drop", 0.0);
+        c.drop_path_rate = j.value("drop_path_rate", 0.0);
         c.input_mean = j.value("input_mean", std::vector<double>(c.in_channels, 0.5));
         c.input_std = j.value("input_std", std::vector<double>(c.in_channels, 0.5));
         c.class_names = j.value("class_names", std::vector<std::string>{});
@@ -152,6 +160,7 @@ ViT::ViT(const ViTConfig& cfg, Generator* gen) : nn::Module("VisionTransformer")
         bc.norm_eps = config.norm_eps;
         bc.approximate = act;
         bc.drop = config.drop;
+        bc.drop_path = config.drop_path_at(i);
         bc.layer_index = i;
         bc.depth = config.depth;
         bc.gen = gen;

@@ -28,6 +28,10 @@ struct ViTConfig {
     std::string activation = "gelu";   // "gelu" (erf) or "gelu_tanh"
     AttentionSpec attention;
     double drop = 0.0, attn_drop = 0.0;
+    // stochastic depth (timm's drop_path_rate): block i drops its residual branches with
+    // probability drop_path_rate * i / (depth - 1), rising linearly from 0 in block 0
+    double drop_path_rate = 0.0;
+    double drop_path_at(std::int64_t block) const;
     std::vector<double> input_mean{0.5}, input_std{0.5};  // pixels in [0,1], then (x - mean) / std
     std::vector<std::string> class_names;
 

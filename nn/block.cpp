@@ -15,9 +15,11 @@ TransformerBlock::TransformerBlock(const BlockConfig& cfg) : UnaryModule("Transf
     a.qkv_name = n.qkv;
     a.proj_name = n.proj;
     a.gen = config.gen;
-    // Registration order = PyTorch's state_dict order: norm1, attn, norm2, mlp.
+    // Registration order = PyTorch's state_dict order: norm1, attn, norm2, mlp (timm's
+    // drop_path1/drop_path2 sit between them and hold no parameters).
     norm1 = register_module(n.norm1, std::make_shared<LayerNorm>(config.dim, config.norm_eps));
     attn = register_module(n.attn, make_attention(config.attention, a));
+    drop_path1 = register_module("drop_path1", std::make_shared<DropPath>(config.drop_path, config.gen));
     norm2 = register_module(n.norm2, std::make_shared<LayerNorm>(config.dim, config.norm_eps));
     MLPOptions mo;
     mo.fc1_name = n.fc1;
@@ -27,6 +29,7 @@ TransformerBlock::TransformerBlock(const BlockConfig& cfg) : UnaryModule("Transf
     mo.drop = config.drop;
     mo.gen = config.gen;
     mlp = register_module(n.mlp, std::make_shared<MLP>(config.dim, config.mlp_dim, config.dim, mo));
+    drop_path2 = register_module("drop_path2", std::make_shared<DropPath>(config.drop_path, config.gen));
 }
 
 Tensor TransformerBlock::forward(const Tensor& x, AttentionContext& ctx) {
@@ -34,11 +37,11 @@ Tensor TransformerBlock::forward(const Tensor& x, AttentionContext& ctx) {
     ctx.layer_index = config.layer_index;
     Tensor y;
     if (config.pre_norm) {
-        Tensor h = x + attn->forward(norm1->forward(x), ctx);
-        y = h + mlp->forward(norm2->forward(h));
+        Tensor h = x + drop_path1->forward(attn->forward(norm1->forward(x), ctx));
+        y = h + drop_path2->forward(mlp->forward(norm2->forward(h)));
     } else {
-        Tensor h = norm1->forward(x + attn->forward(x, ctx));
-        y = norm2->forward(h + mlp->forward(h));
+        Tensor h = norm1->forward(x + drop_path1->forward(attn->forward(x, ctx)));
+        y = norm2->forward(h + drop_path2->forward(mlp->forward(h)));
     }
     probe("out", y);
     return y;
@@ -51,7 +54,8 @@ Tensor TransformerBlock::forward(const Tensor& x) {
 
 std::string TransformerBlock::extra_repr() const {
     return Error::cat("dim=", config.dim, ", heads=", config.heads, ", mlp_dim=", config.mlp_dim,
-                      ", attention=", config.attention.kind, config.pre_norm ? ", pre-LN" : ", post-LN");
+                      ", attention=", config.attention.kind, config.pre_norm ? ", pre-LN" : ", post-LN",
+                      config.drop_path > 0 ? Error::cat(", drop_path=", config.drop_path) : std::string());
 }
 
 }  // namespace prism::nn

@@ -1,6 +1,7 @@
 // TransformerBlock: attention and MLP with residual connections.
 //
 //     pre-LN (default, timm ViT / GPT-2):  x = x + attn(norm1(x));  x = x + mlp(norm2(x))
+//     with drop_path > 0 (stochastic depth, timm): x = x + drop_path1(attn(norm1(x))), ...
 //     post-LN (original Transformer):      x = norm1(x + attn(x));  x = norm2(x + mlp(x))
 //
 // Child names follow timm (norm1, attn, norm2, mlp, mlp.fc1, mlp.fc2, attn.qkv, attn.proj);
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "nn/attention.hpp"
+#include "nn/layers.hpp"
 #include "nn/mlp.hpp"
 
 namespace prism::nn {
@@ -31,6 +33,7 @@ struct BlockConfig {
     bool mlp_bias = true;
     GeluApprox approximate = GeluApprox::None;  // GPT-2: Tanh
     double drop = 0.0;                          // MLP dropout
+    double drop_path = 0.0;                     // stochastic depth on both residual branches
     BlockNames names;
     std::int64_t layer_index = 0;
     std::int64_t depth = 0;
@@ -48,6 +51,7 @@ class TransformerBlock : public UnaryModule {
     std::shared_ptr<LayerNorm> norm1, norm2;
     std::shared_ptr<Attention> attn;
     std::shared_ptr<MLP> mlp;
+    std::shared_ptr<DropPath> drop_path1, drop_path2;  // identity unless config.drop_path > 0
 };
 
 }  // namespace prism::nn

@@ -70,6 +70,18 @@ Tensor Dropout::forward(const Tensor& x) {
 
 std::string Dropout::extra_repr() const { return Error::cat("p=", p); }
 
+DropPath::DropPath(double p, Generator* gen) : UnaryModule("DropPath"), p(p), gen(gen) {
+    if (!(p >= 0 && p < 1)) throw Error("DropPath", "drop probability must be in [0, 1), got ", p);
+}
+
+Tensor DropPath::forward(const Tensor& x) {
+    if (!is_training() || p == 0.0) return x;
+    auto g = path_guard();
+    return drop_path(x, p, true, gen ? *gen : default_generator());
+}
+
+std::string DropPath::extra_repr() const { return Error::cat("drop_prob=", p); }
+
 Tensor GELU::forward(const Tensor& x) {
     auto g = path_guard();
     return gelu(x, approximate);

@@ -56,6 +56,19 @@ class Dropout : public UnaryModule {
     Generator* gen;
 };
 
+// Stochastic depth on a residual branch (timm's DropPath): in training each sample of x (B, ...)
+// is dropped whole with probability p and kept ones are scaled by 1/(1-p); identity in eval()
+// or with p == 0. Has no parameters. Draws from gen (default_generator() when null).
+class DropPath : public UnaryModule {
+   public:
+    explicit DropPath(double p = 0.0, Generator* gen = nullptr);
+    Tensor forward(const Tensor& x) override;
+    std::string extra_repr() const override;
+
+    double p;
+    Generator* gen;
+};
+
 class GELU : public UnaryModule {
    public:
     explicit GELU(GeluApprox approximate = GeluApprox::None) : UnaryModule("GELU"), approximate(approximate) {}

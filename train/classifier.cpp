@@ -92,7 +92,8 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
     bool stopped = false;
     while (train.state().epoch < opts.epochs && !stopped) {
         const std::int64_t epoch = train.state().epoch;
-        Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(opts.epochs), per_epoch, "samples");
+        Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(opts.epochs), per_epoch, "samples",
+                     train.state().batch);  // > 0 when resumed mid-epoch
         double loss_acc = 0, shown_loss = 0;
         std::int64_t loss_n = 0, seen = 0, correct = 0, samples = 0;
         const auto epoch_t0 = std::chrono::steady_clock::now();

@@ -122,7 +122,7 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
         if (!path.empty()) io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
     };
 
-    Progress bar("train", opts.steps, "tokens");
+    Progress bar("train", opts.steps, "tokens", st.step);  // st.step > 0 when resumed
     double shown = 0;
     std::int64_t tokens = 0;
     const std::int64_t first_step = st.step;

@@ -17,8 +17,14 @@ std::string format_duration(double seconds) {
     return buf;
 }
 
-Progress::Progress(std::string label, std::int64_t total, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), start_(std::chrono::steady_clock::now()),
+double eta_seconds(double elapsed, std::int64_t start, std::int64_t done, std::int64_t total) {
+    if (done <= start) return -1;
+    return elapsed * static_cast<double>(total - done) / static_cast<double>(done - start);
+}
+
+Progress::Progress(std::string label, std::int64_t total, std::string unit, std::int64_t start)
+    : label_(std::move(label)), unit_(std::move(unit)), total_(total), start_done_(start),
+      start_(std::chrono::steady_clock::now()),
       last_print_(start_), tty_(is_terminal()) {}
 
 void Progress::update(std::int64_t done, std::int64_t items, double loss) {
@@ -29,7 +35,7 @@ void Progress::update(std::int64_t done, std::int64_t items, double loss) {
     last_print_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double rate = elapsed > 0 ? items / elapsed : 0;
-    const double eta = done > 0 ? elapsed * (total_ - done) / done : -1;
+    const double eta = eta_seconds(elapsed, start_done_, done, total_);
     char line[256];
     if (tty_) {
         const int width = 20, filled = total_ > 0 ? static_cast<int>(width * done / total_) : 0;

@@ -18,6 +18,7 @@ models::ViTConfig make_vit_config(const VitRunOptions& o, const VisionData& data
     if (o.attention) c.attention = *o.attention;
     if (o.drop) c.drop = *o.drop;
     if (o.attn_drop) c.attn_drop = *o.attn_drop;
+    if (o.drop_path) c.drop_path_rate = *o.drop_path;
     const auto& tr = *data.train;
     PRISM_CHECK(tr.height == tr.width, "vit", "images must be square, ", data.spec, " has ", tr.height, "x", tr.width);
     c.image_size = tr.height;

@@ -19,6 +19,7 @@ struct VitRunOptions {
     std::optional<models::AttentionSpec> attention;
     // dropout overrides (timm's proj_drop_rate: attention projection and MLP; attn_drop_rate); unset keeps the preset's 0
     std::optional<double> drop, attn_drop;
+    std::optional<double> drop_path;  // stochastic depth rate of the last block (timm's drop_path_rate)
     std::int64_t batch_size = 128;
     double val_fraction = 0.1;    // of the training set, stratified
     double data_fraction = 1.0;   // keep this stratified fraction of the training part

@@ -87,6 +87,22 @@ BOOST_AUTO_TEST_CASE(dropout_with_fixed_generator) {
     BOOST_TEST(dropout(x, 0.3, false, g).is_same(x));
 }
 
+BOOST_AUTO_TEST_CASE(drop_path_with_fixed_generator) {
+    Tensor x = test::leaf64({6, 3, 4}, 23);
+    CHECK_GRAD([](const In& in) {
+        Generator g(7);  // same per-sample mask for every +-eps evaluation
+        return drop_path(in[0], 0.5, true, g);
+    }, {x});
+    Tensor xt = test::leaf64_t(4, 6, 24);  // non-contiguous (6, 4)
+    CHECK_GRAD([](const In& in) {
+        Generator g(8);
+        return drop_path(in[0], 0.3, true, g);
+    }, {xt});
+    Generator g(1);
+    BOOST_TEST(drop_path(x, 0.5, false, g).is_same(x));
+    BOOST_TEST(drop_path(x, 0.0, true, g).is_same(x));
+}
+
 BOOST_AUTO_TEST_CASE(attention_causal_and_not_non_contiguous) {
     const std::int64_t B = 2, T = 4, NH = 2, HS = 3;
     Tensor qkv = test::leaf64({B, T, 3, NH, HS}, 17);

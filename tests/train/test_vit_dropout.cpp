@@ -1,4 +1,4 @@
-// `prism train vit --drop P --attn-drop P`: the overrides reach the ViT config and its checkpoint
+// `prism train vit --drop P --attn-drop P --drop-path P`: the overrides reach the ViT config and its checkpoint
 // JSON, bad probabilities are refused with the field named, and the dropout really acts in train
 // mode while eval mode stays deterministic.
 #include "../helpers.hpp"
@@ -26,14 +26,18 @@ BOOST_AUTO_TEST_CASE(overrides_reach_config_and_checkpoint_json) {
     BOOST_TEST(c.drop == 0.0);  // the presets train without dropout
     BOOST_TEST(c.attn_drop == 0.0);
 
+    BOOST_TEST(c.drop_path_rate == 0.0);
     o.drop = 0.1;
     o.attn_drop = 0.05;
+    o.drop_path = 0.2;
     c = train::make_vit_config(o, data);
     BOOST_TEST(c.drop == 0.1);
     BOOST_TEST(c.attn_drop == 0.05);
+    BOOST_TEST(c.drop_path_rate == 0.2);
     const auto back = models::ViTConfig::from_json(c.to_json());
     BOOST_TEST(back.drop == 0.1);
     BOOST_TEST(back.attn_drop == 0.05);
+    BOOST_TEST(back.drop_path_rate == 0.2);
 }
 
 BOOST_AUTO_TEST_CASE(bad_probability_names_the_field) {
