@@ -9,6 +9,18 @@
 
 using namespace prism;
 
+namespace {
+
+// an 8x8 single-channel ViT small enough to build and run in microseconds
+models::ViTConfig tiny_vit(std::int64_t depth, double drop_path_rate) {
+    models::ViTConfig c;
+    c.image_size = 8; c.patch_size = 4; c.dim = 8; c.depth = depth; c.heads = 2; c.mlp_dim = 16;
+    c.drop_path_rate = drop_path_rate;
+    return c;
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(nn_drop_path)
 
 BOOST_AUTO_TEST_CASE(drops_whole_samples_and_rescales_the_rest) {
@@ -41,9 +53,7 @@ BOOST_AUTO_TEST_CASE(bad_probability_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(vit_spreads_the_rate_linearly_over_blocks) {
-    models::ViTConfig c;
-    c.image_size = 8; c.patch_size = 4; c.dim = 8; c.depth = 5; c.heads = 2; c.mlp_dim = 16;
-    c.drop_path_rate = 0.2;
+    models::ViTConfig c = tiny_vit(5, 0.2);
     Generator gen(1);
     models::ViT model(c, &gen);
     for (std::int64_t i = 0; i < c.depth; ++i) {
@@ -66,9 +76,7 @@ BOOST_AUTO_TEST_CASE(vit_spreads_the_rate_linearly_over_blocks) {
 }
 
 BOOST_AUTO_TEST_CASE(vit_with_drop_path_is_random_in_train_mode_only) {
-    models::ViTConfig c;
-    c.image_size = 8; c.patch_size = 4; c.dim = 8; c.depth = 3; c.heads = 2; c.mlp_dim = 16;
-    c.drop_path_rate = 0.5;
+    const models::ViTConfig c = tiny_vit(3, 0.5);
     Generator gen(2);
     models::ViT model(c, &gen);
     const Tensor images = Tensor::randn({16, 1, 8, 8}, gen);
