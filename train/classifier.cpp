@@ -92,10 +92,12 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
     bool stopped = false;
     while (train.state().epoch < opts.epochs && !stopped) {
         const std::int64_t epoch = train.state().epoch;
+        const std::int64_t first_batch = train.state().batch;  // > 0 when resumed mid-epoch
         Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(opts.epochs), per_epoch, "samples",
-                     train.state().batch);  // > 0 when resumed mid-epoch
-        double loss_acc = 0, shown_loss = 0;
-        std::int64_t loss_n = 0, seen = 0, correct = 0, samples = 0;
+                     first_batch);
+        TrainState::EpochTally& tally = st.tally;  // restored by a resume, so it covers the whole epoch
+        double shown_loss = 0;
+        std::int64_t seen = 0;                      // samples in this process (throughput)
         const auto epoch_t0 = std::chrono::steady_clock::now();
         data::Batch b;
         while (train.next(b)) {
@@ -110,12 +112,11 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
             opt.step();
             ++st.step;
             const double lv = loss.item();
-            loss_acc += lv;
-            ++loss_n;
-            shown_loss = 0.9 * shown_loss + 0.1 * lv;
-            if (loss_n == 1) shown_loss = lv;
-            correct += count_correct(logits, b.labels);
-            samples += b.labels.numel();
+            shown_loss = seen == 0 ? lv : 0.9 * shown_loss + 0.1 * lv;
+            tally.loss_sum += lv;
+            ++tally.batches;
+            tally.correct += count_correct(logits, b.labels);
+            tally.samples += b.labels.numel();
             seen += b.labels.numel();
             if (opts.verbose) bar.update(b.batch + 1, seen, shown_loss);
             if (opts.log_every > 0 && st.step % opts.log_every == 0) {
@@ -137,14 +138,20 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
             }
         }
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_t0).count();
+        const double train_loss = tally.batches ? tally.loss_sum / tally.batches : 0.0;
+        // train_loss/train_accuracy cover every batch of the epoch, also across a resume;
+        // seconds and samples_per_s cover this process's part (from resumed_at_batch on).
         nlohmann::json rec = {{"type", "epoch"},
                               {"epoch", epoch},
                               {"step", st.step},
-                              {"train_loss", loss_n ? loss_acc / loss_n : 0.0},
-                              {"train_accuracy", samples ? static_cast<double>(correct) / samples : 0.0},
+                              {"train_loss", train_loss},
+                              {"train_accuracy", tally.samples ? static_cast<double>(tally.correct) / tally.samples : 0.0},
                               {"samples_per_s", secs > 0 ? seen / secs : 0.0},
                               {"seconds", secs}};
-        std::string summary = Error::cat("loss ", loss_n ? loss_acc / loss_n : 0.0);
+        if (first_batch > 0) rec["resumed_at_batch"] = first_batch;
+        if (stopped) rec["complete"] = false;  // max_steps ended it: the resumed run writes the whole epoch
+        else tally = {};                        // the epoch is done; checkpoints from here on start the next
+        std::string summary = Error::cat("loss ", train_loss);
         if (!stopped && val) {
             const EvalResult v = evaluate(model, forward, *val);
             rec["val_accuracy"] = v.accuracy;

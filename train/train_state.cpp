@@ -9,7 +9,10 @@ nlohmann::json TrainState::to_json() const {
     return {{"step", step},
             {"best_metric", best_metric},
             {"loader", {{"epoch", loader.epoch}, {"batch", loader.batch}}},
-            {"rng", {{"seed", g.seed}, {"offset", g.offset}}}};
+            {"rng", {{"seed", g.seed}, {"offset", g.offset}}},
+            {"epoch_tally",
+             {{"loss_sum", tally.loss_sum}, {"batches", tally.batches}, {"correct", tally.correct},
+              {"samples", tally.samples}}}};
 }
 
 TrainState TrainState::from_json(const nlohmann::json& j, const std::string& file) {
@@ -21,6 +24,13 @@ TrainState TrainState::from_json(const nlohmann::json& j, const std::string& fil
         s.loader.batch = j.at("loader").at("batch");
         s.rng.seed = j.at("rng").at("seed");
         s.rng.offset = j.at("rng").at("offset");
+        if (j.contains("epoch_tally")) {
+            const auto& t = j.at("epoch_tally");
+            s.tally.loss_sum = t.at("loss_sum");
+            s.tally.batches = t.at("batches");
+            s.tally.correct = t.at("correct");
+            s.tally.samples = t.at("samples");
+        }
     } catch (const nlohmann::json::exception& e) {
         throw Error("resume", file, ": train_state is incomplete: ", e.what());
     }

@@ -1,6 +1,8 @@
 // TrainState: what a checkpoint needs besides weights and optimizer moments to resume a run
 // bit-exactly: the step (the schedule is a pure function of it), the data-loader position,
-// the default generator's state (dropout), and the best validation metric so far.
+// the default generator's state (dropout), the best validation metric so far, and the running
+// sums of the epoch in progress (so the epoch record after a mid-epoch resume covers the whole
+// epoch, as in an uninterrupted run).
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
@@ -13,10 +15,19 @@
 namespace prism::train {
 
 struct TrainState {
+    // Sums over the batches of the current epoch so far; zero at every epoch boundary.
+    struct EpochTally {
+        double loss_sum = 0;        // sum of per-batch mean losses
+        std::int64_t batches = 0;
+        std::int64_t correct = 0;   // correctly classified training samples
+        std::int64_t samples = 0;
+    };
+
     std::int64_t step = 0;
     double best_metric = -1;                    // best validation accuracy (or -loss), -1 = none
     data::DataLoader::State loader;             // the batch the loader returns next
     Generator::State rng = default_generator().state();
+    EpochTally tally;                           // checkpoints before 2026-12 lack it: zeros
 
     nlohmann::json to_json() const;             // also captures default_generator() now
     static TrainState from_json(const nlohmann::json& j, const std::string& file);
