@@ -2,12 +2,11 @@
 // {"type": "probe", "smoothing": {...}} record of a fixed validation batch, one value per layer
 // (embedding + each block), and measuring does not change the training itself.
 #include <cmath>
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
 #include "io/checkpoint.hpp"
+#include "jsonl_records.hpp"
 #include "synthetic_images.hpp"
 #include "train/vit_run.hpp"
 
@@ -28,16 +27,6 @@ train::VitRunOptions tiny_run(const std::string& dir, std::int64_t log_smoothing
     return o;
 }
 
-std::vector<nlohmann::json> records(const std::string& path, const std::string& type) {
-    std::vector<nlohmann::json> out;
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-        auto j = nlohmann::json::parse(line);
-        if (j.value("type", "") == type) out.push_back(j);
-    }
-    return out;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(train_log_smoothing)
@@ -48,7 +37,7 @@ BOOST_AUTO_TEST_CASE(probe_records_every_n_steps_without_changing_training) {
     const auto r = train::run_vit(tiny_run(with.path.string(), 2), &data);
     train::run_vit(tiny_run(without.path.string(), 0), &data);
 
-    const auto probes = records(with.path.string() + "/metrics.jsonl", "probe");
+    const auto probes = test::jsonl_records(with.path.string() + "/metrics.jsonl", "probe");
     BOOST_REQUIRE_EQUAL(static_cast<std::int64_t>(probes.size()), r.fit.steps / 2);
     for (std::size_t i = 0; i < probes.size(); ++i) {
         BOOST_TEST(probes[i].at("step").get<std::int64_t>() == 2 * static_cast<std::int64_t>(i + 1));
@@ -61,7 +50,7 @@ BOOST_AUTO_TEST_CASE(probe_records_every_n_steps_without_changing_training) {
     }
     // the embedding layer of the first and last probe differ: the model trained in between
     BOOST_TEST(probes.front().at("smoothing").at("cos_sim")[0] != probes.back().at("smoothing").at("cos_sim")[0]);
-    BOOST_TEST(records(without.path.string() + "/metrics.jsonl", "probe").empty());
+    BOOST_TEST(test::jsonl_records(without.path.string() + "/metrics.jsonl", "probe").empty());
 
     // probing runs in eval mode under no_grad and draws no random numbers: same final weights
     const auto a = io::load_checkpoint(with.path.string() + "/last.safetensors");
