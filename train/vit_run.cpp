@@ -22,6 +22,14 @@ models::ViTConfig make_vit_config(const VitRunOptions& o, const VisionData& data
     const auto& tr = *data.train;
     PRISM_CHECK(tr.height == tr.width, "vit", "images must be square, ", data.spec, " has ", tr.height, "x", tr.width);
     c.image_size = tr.height;
+    if (c.patch_size > 0 && c.image_size % c.patch_size != 0) {  // (validate() refuses patch_size <= 0)
+        std::string divisors;  // the patch sizes that would fit, e.g. "2, 4, 8, 16" for 32
+        for (std::int64_t p = 2; p < c.image_size; ++p)
+            if (c.image_size % p == 0) divisors += (divisors.empty() ? "" : ", ") + std::to_string(p);
+        throw Error("vit", data.spec, " has ", c.image_size, "x", c.image_size, " images, not a multiple of patch size ",
+                    c.patch_size, o.patch ? " (--patch)" : " (preset " + o.preset + ")",
+                    divisors.empty() ? std::string() : "; pass --patch P with P one of " + divisors);
+    }
     c.in_channels = tr.channels;
     c.num_classes = tr.num_classes();
     c.class_names = tr.classes;

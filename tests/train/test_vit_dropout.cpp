@@ -1,6 +1,7 @@
 // `prism train vit --drop P --attn-drop P --drop-path P`: the overrides reach the ViT config and its checkpoint
 // JSON, bad probabilities are refused with the field named, and the dropout really acts in train
-// mode while eval mode stays deterministic.
+// mode while eval mode stays deterministic. Also: a patch size that does not divide the images
+// is refused with the dataset named and the patch sizes that would fit.
 #include "../helpers.hpp"
 #include "synthetic_images.hpp"
 #include "train/vit_run.hpp"
@@ -51,6 +52,24 @@ BOOST_AUTO_TEST_CASE(bad_probability_names_the_field) {
     o.attn_drop = -0.1;
     BOOST_CHECK_EXCEPTION(train::make_vit_config(o, data), Error, [](const Error& e) {
         return std::string(e.what()).find("attn_drop must be in [0, 1)") != std::string::npos;
+    });
+}
+
+// A preset whose patch does not divide the dataset's image size (vit-micro's 7 on 8x8 images,
+// like 7 on a folder's 32x32) is refused naming the dataset, the sizes and the patches that fit.
+BOOST_AUTO_TEST_CASE(patch_that_does_not_divide_the_images_is_refused_with_the_fix) {
+    const auto data = test::synthetic_vision_data();
+    auto o = small_options();
+    o.patch.reset();  // vit-micro's patch 7
+    BOOST_CHECK_EXCEPTION(train::make_vit_config(o, data), Error, [](const Error& e) {
+        const std::string m = e.what();
+        return m.find("synthetic has 8x8 images, not a multiple of patch size 7 (preset vit-micro)") !=
+                   std::string::npos &&
+               m.find("pass --patch P with P one of 2, 4") != std::string::npos;
+    });
+    o.patch = 3;
+    BOOST_CHECK_EXCEPTION(train::make_vit_config(o, data), Error, [](const Error& e) {
+        return std::string(e.what()).find("patch size 3 (--patch)") != std::string::npos;
     });
 }
 
