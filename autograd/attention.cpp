@@ -1,8 +1,8 @@
 // scaled_dot_product_attention: the fused kernels of ops/attention.hpp plus its autograd node.
-#include "autograd/fn_nn.hpp"
-#include "autograd/node.hpp"
-#include "ops/attention.hpp"
-#include "ops/dropout.hpp"
+#include "prism/autograd/fn_nn.hpp"
+#include "prism/autograd/node.hpp"
+#include "prism/ops/attention.hpp"
+#include "prism/ops/dropout.hpp"
 
 namespace prism {
 

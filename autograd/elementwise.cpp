@@ -1,10 +1,10 @@
 // Differentiable elementwise functions (autograd/fn_elementwise.hpp): forward with an ops/
 // kernel, then record() a closure mapping dL/dout to dL/dinput. Broadcast operands get their
 // gradient summed back to their own shape with ops::sum_to.
-#include "autograd/fn_elementwise.hpp"
-#include "autograd/node.hpp"
-#include "ops/elementwise.hpp"
-#include "ops/unary.hpp"
+#include "prism/autograd/fn_elementwise.hpp"
+#include "prism/autograd/node.hpp"
+#include "prism/ops/elementwise.hpp"
+#include "prism/ops/unary.hpp"
 
 namespace prism {
 

@@ -6,9 +6,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "autograd/grad_mode.hpp"
-#include "autograd/node.hpp"
-#include "ops/elementwise.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/autograd/node.hpp"
+#include "prism/ops/elementwise.hpp"
 
 namespace prism {
 

@@ -2,7 +2,7 @@
 #pragma once
 #include <utility>
 
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism {
 

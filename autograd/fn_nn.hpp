@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/rng.hpp"
-#include "core/tensor.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism {
 

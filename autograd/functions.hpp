@@ -2,6 +2,6 @@
 // Each function computes with an ops/ kernel and records an autograd node (autograd/node.hpp).
 // Names and conventions follow PyTorch (torch.* and torch.nn.functional.*).
 #pragma once
-#include "autograd/fn_elementwise.hpp"
-#include "autograd/fn_linalg.hpp"
-#include "autograd/fn_nn.hpp"
+#include "prism/autograd/fn_elementwise.hpp"
+#include "prism/autograd/fn_linalg.hpp"
+#include "prism/autograd/fn_nn.hpp"

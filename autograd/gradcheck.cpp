@@ -1,11 +1,11 @@
-#include "autograd/gradcheck.hpp"
+#include "prism/autograd/gradcheck.hpp"
 
 #include <cmath>
 #include <sstream>
 
-#include "autograd/grad_mode.hpp"
-#include "core/iterate.hpp"
-#include "core/rng.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/core/iterate.hpp"
+#include "prism/core/rng.hpp"
 
 namespace prism {
 

@@ -1,10 +1,10 @@
 // Differentiable matmul, linear and QR (autograd/fn_linalg.hpp). The arithmetic lives in
 // ops/matmul.cpp and ops/qr.cpp; this file checks shapes and records the backward closures.
-#include "autograd/fn_linalg.hpp"
-#include "autograd/node.hpp"
-#include "ops/elementwise.hpp"
-#include "ops/matmul.hpp"
-#include "ops/qr.hpp"
+#include "prism/autograd/fn_linalg.hpp"
+#include "prism/autograd/node.hpp"
+#include "prism/ops/elementwise.hpp"
+#include "prism/ops/matmul.hpp"
+#include "prism/ops/qr.hpp"
 
 namespace prism {
 

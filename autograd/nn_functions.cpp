@@ -1,15 +1,15 @@
 // Differentiable nn functions (autograd/fn_nn.hpp): each runs its ops/ kernel, then records a
 // node whose closure calls the matching backward kernel. Closures capture inputs and saved
 // statistics, never the output itself (out.detach() when the output is needed).
-#include "autograd/fn_elementwise.hpp"
-#include "autograd/fn_nn.hpp"
-#include "autograd/node.hpp"
-#include "ops/cross_entropy.hpp"
-#include "ops/dropout.hpp"
-#include "ops/embedding.hpp"
-#include "ops/join.hpp"
-#include "ops/layer_norm.hpp"
-#include "ops/softmax.hpp"
+#include "prism/autograd/fn_elementwise.hpp"
+#include "prism/autograd/fn_nn.hpp"
+#include "prism/autograd/node.hpp"
+#include "prism/ops/cross_entropy.hpp"
+#include "prism/ops/dropout.hpp"
+#include "prism/ops/embedding.hpp"
+#include "prism/ops/join.hpp"
+#include "prism/ops/layer_norm.hpp"
+#include "prism/ops/softmax.hpp"
 
 namespace prism {
 

@@ -10,7 +10,7 @@
 #include <functional>
 #include <vector>
 
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism {
 

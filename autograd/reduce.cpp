@@ -1,10 +1,10 @@
 // Differentiable reductions (autograd/fn_elementwise.hpp). Backward broadcasts the output
 // gradient back over the reduced dims (re-inserting them first when keepdim was false).
-#include "autograd/fn_elementwise.hpp"
-#include "autograd/node.hpp"
-#include "ops/elementwise.hpp"
-#include "ops/reduce.hpp"
-#include "ops/unary.hpp"
+#include "prism/autograd/fn_elementwise.hpp"
+#include "prism/autograd/node.hpp"
+#include "prism/ops/elementwise.hpp"
+#include "prism/ops/reduce.hpp"
+#include "prism/ops/unary.hpp"
 
 namespace prism {
 

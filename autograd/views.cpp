@@ -4,8 +4,8 @@
 #include <numeric>
 #include <optional>
 
-#include "autograd/node.hpp"
-#include "ops/elementwise.hpp"
+#include "prism/autograd/node.hpp"
+#include "prism/ops/elementwise.hpp"
 
 namespace prism {
 

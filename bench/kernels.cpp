@@ -9,18 +9,18 @@
 #include <string>
 #include <vector>
 
-#include "bench/bench.hpp"
-#include "core/rng.hpp"
-#include "core/runtime.hpp"
-#include "core/tensor.hpp"
-#include "autograd/functions.hpp"
-#include "nn/attention_spectral.hpp"
-#include "nn/block.hpp"
-#include "ops/elementwise.hpp"
-#include "ops/gemm.hpp"
-#include "ops/matmul.hpp"
-#include "ops/qr.hpp"
-#include "ops/unary.hpp"
+#include "bench.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/core/runtime.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/nn/attention_spectral.hpp"
+#include "prism/nn/block.hpp"
+#include "prism/ops/elementwise.hpp"
+#include "prism/ops/gemm.hpp"
+#include "prism/ops/matmul.hpp"
+#include "prism/ops/qr.hpp"
+#include "prism/ops/unary.hpp"
 
 namespace prism::bench {
 

@@ -1,6 +1,6 @@
 // `prism bench kernels`: GFLOP/s and GB/s of the kernels next to the raw BLIS peak.
-#include "bench/bench.hpp"
-#include "cli/commands.hpp"
+#include "../bench/bench.hpp"
+#include "commands.hpp"
 
 namespace prism::cli {
 

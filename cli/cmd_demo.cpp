@@ -2,8 +2,8 @@
 // test accuracy (target: >= 88% in under 10 minutes on 2 cores).
 #include <cstdio>
 
-#include "cli/commands.hpp"
-#include "train/vit_run.hpp"
+#include "commands.hpp"
+#include "prism/train/vit_run.hpp"
 
 namespace prism::cli {
 

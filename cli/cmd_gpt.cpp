@@ -2,10 +2,10 @@
 #include <cstdio>
 #include <iostream>
 
-#include "autograd/grad_mode.hpp"
-#include "cli/commands.hpp"
-#include "io/checkpoint.hpp"
-#include "train/lm.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "commands.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/train/lm.hpp"
 
 namespace prism::cli {
 

@@ -1,8 +1,8 @@
 // `prism info`: what this build is and how it will run on this machine.
 #include <iostream>
 
-#include "cli/commands.hpp"
-#include "core/runtime.hpp"
+#include "commands.hpp"
+#include "prism/core/runtime.hpp"
 
 namespace prism::cli {
 

@@ -9,19 +9,19 @@
 #include <cstdio>
 #include <iostream>
 
-#include "autograd/functions.hpp"
-#include "cli/commands.hpp"
-#include "core/error.hpp"
-#include "core/rng.hpp"
-#include "data/loader.hpp"
-#include "diag/report.hpp"
-#include "diag/spectrum.hpp"
-#include "io/checkpoint.hpp"
-#include "models/vit.hpp"
-#include "train/vision_data.hpp"
-#include "data/text.hpp"
-#include "data/tokenizer.hpp"
-#include "models/gpt.hpp"
+#include "prism/autograd/functions.hpp"
+#include "commands.hpp"
+#include "prism/core/error.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/data/loader.hpp"
+#include "prism/diag/report.hpp"
+#include "prism/diag/spectrum.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/models/vit.hpp"
+#include "prism/train/vision_data.hpp"
+#include "prism/data/text.hpp"
+#include "prism/data/tokenizer.hpp"
+#include "prism/models/gpt.hpp"
 
 namespace prism::cli {
 

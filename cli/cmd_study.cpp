@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <optional>
 
-#include "cli/commands.hpp"
-#include "study/study_report.hpp"
+#include "commands.hpp"
+#include "prism/study/study_report.hpp"
 
 namespace prism::cli {
 

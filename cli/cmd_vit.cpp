@@ -3,13 +3,13 @@
 #include <iostream>
 #include <optional>
 
-#include "autograd/functions.hpp"
-#include "autograd/grad_mode.hpp"
-#include "cli/commands.hpp"
-#include "data/corruptions.hpp"
-#include "data/image_folder.hpp"
-#include "io/checkpoint.hpp"
-#include "train/vit_run.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "commands.hpp"
+#include "prism/data/corruptions.hpp"
+#include "prism/data/image_folder.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/train/vit_run.hpp"
 
 namespace prism::cli {
 

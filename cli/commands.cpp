@@ -1,9 +1,9 @@
-#include "cli/commands.hpp"
+#include "commands.hpp"
 
 #include <iostream>
 
-#include "core/error.hpp"
-#include "core/runtime.hpp"
+#include "prism/core/error.hpp"
+#include "prism/core/runtime.hpp"
 
 namespace prism::cli {
 

@@ -1,7 +1,7 @@
 // The `prism` program: a thin layer over the library. Each subcommand lives in its own
 // cli/cmd_*.cpp file, parses its options with CLI11 and calls library functions.
 #include <CLI/CLI.hpp>
-#include "cli/commands.hpp"
+#include "commands.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"prism: train small transformers on a CPU, and study how they smooth"};

@@ -1,4 +1,4 @@
-#include "core/dtype.hpp"
+#include "prism/core/dtype.hpp"
 
 namespace prism {
 

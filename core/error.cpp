@@ -1,4 +1,4 @@
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 namespace prism {
 

@@ -8,7 +8,7 @@
 #include <array>
 #include <cstdint>
 
-#include "core/shape.hpp"
+#include "prism/core/shape.hpp"
 
 namespace prism {
 

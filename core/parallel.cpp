@@ -1,10 +1,10 @@
-#include "core/parallel.hpp"
+#include "prism/core/parallel.hpp"
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 
-#include "core/runtime.hpp"
+#include "prism/core/runtime.hpp"
 
 namespace prism {
 

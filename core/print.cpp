@@ -6,7 +6,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism {
 

@@ -1,8 +1,8 @@
-#include "core/rng.hpp"
+#include "prism/core/rng.hpp"
 
 #include <cmath>
 
-#include "core/parallel.hpp"
+#include "prism/core/parallel.hpp"
 
 namespace prism {
 

@@ -1,4 +1,4 @@
-#include "core/runtime.hpp"
+#include "prism/core/runtime.hpp"
 
 #include <blis.h>
 #include <tbb/global_control.h>
@@ -9,7 +9,7 @@
 #include <mutex>
 #include <xsimd/xsimd.hpp>
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 #ifndef PRISM_VERSION
 #define PRISM_VERSION "dev"

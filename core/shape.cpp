@@ -1,6 +1,6 @@
-#include "core/shape.hpp"
+#include "prism/core/shape.hpp"
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 namespace prism {
 

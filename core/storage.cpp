@@ -6,7 +6,7 @@
 // (each power of two split into 8 classes, so at most 12.5% is wasted) and the next request
 // of that class reuses one. The cache is bounded; sanitizer builds bypass it so
 // AddressSanitizer still sees every use-after-free.
-#include "core/storage.hpp"
+#include "prism/core/storage.hpp"
 
 #include <cstdlib>
 #include <mutex>

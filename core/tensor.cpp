@@ -1,10 +1,10 @@
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 #include <cstring>
 
-#include "core/iterate.hpp"
-#include "core/parallel.hpp"
-#include "core/rng.hpp"
+#include "prism/core/iterate.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/core/rng.hpp"
 
 namespace prism {
 

@@ -41,10 +41,10 @@
 #include <string>
 #include <vector>
 
-#include "core/dtype.hpp"
-#include "core/error.hpp"
-#include "core/shape.hpp"
-#include "core/storage.hpp"
+#include "prism/core/dtype.hpp"
+#include "prism/core/error.hpp"
+#include "prism/core/shape.hpp"
+#include "prism/core/storage.hpp"
 
 namespace prism {
 

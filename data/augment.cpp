@@ -1,4 +1,4 @@
-#include "data/augment.hpp"
+#include "prism/data/augment.hpp"
 
 #include <numeric>
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/rng.hpp"
+#include "prism/core/rng.hpp"
 
 namespace prism::data {
 

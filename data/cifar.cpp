@@ -1,9 +1,9 @@
-#include "data/cifar.hpp"
+#include "prism/data/cifar.hpp"
 
 #include <filesystem>
 #include <fstream>
 
-#include "data/file_io.hpp"
+#include "prism/data/file_io.hpp"
 
 namespace fs = std::filesystem;
 

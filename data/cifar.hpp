@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "prism/data/dataset.hpp"
 
 namespace prism::data {
 

@@ -1,11 +1,11 @@
-#include "data/corruptions.hpp"
+#include "prism/data/corruptions.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/parallel.hpp"
-#include "core/rng.hpp"
-#include "data/augment.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/data/augment.hpp"
 
 namespace prism::data {
 

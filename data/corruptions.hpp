@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor.hpp"
-#include "data/dataset.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/data/dataset.hpp"
 
 namespace prism::data {
 

@@ -1,9 +1,9 @@
-#include "data/dataset.hpp"
+#include "prism/data/dataset.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/parallel.hpp"
+#include "prism/core/parallel.hpp"
 
 namespace prism::data {
 

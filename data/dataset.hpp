@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::data {
 

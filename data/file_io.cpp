@@ -1,11 +1,11 @@
-#include "data/file_io.hpp"
+#include "prism/data/file_io.hpp"
 
 #include <zlib.h>
 
 #include <fstream>
 #include <iterator>
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 namespace prism::data {
 

@@ -1,9 +1,9 @@
-#include "data/idx.hpp"
+#include "prism/data/idx.hpp"
 
 #include <algorithm>
 #include <filesystem>
 
-#include "data/file_io.hpp"
+#include "prism/data/file_io.hpp"
 
 namespace fs = std::filesystem;
 

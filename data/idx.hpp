@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "prism/data/dataset.hpp"
 
 namespace prism::data {
 

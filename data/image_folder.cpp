@@ -1,4 +1,4 @@
-#include "data/image_folder.hpp"
+#include "prism/data/image_folder.hpp"
 
 #include <stb/stb_image.h>
 
@@ -6,8 +6,8 @@
 #include <cctype>
 #include <filesystem>
 
-#include "core/parallel.hpp"
-#include "data/file_io.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/data/file_io.hpp"
 
 namespace fs = std::filesystem;
 

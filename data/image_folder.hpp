@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "data/dataset.hpp"
+#include "prism/data/dataset.hpp"
 
 namespace prism::data {
 

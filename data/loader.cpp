@@ -1,8 +1,8 @@
-#include "data/loader.hpp"
+#include "prism/data/loader.hpp"
 
 #include <numeric>
 
-#include "core/parallel.hpp"
+#include "prism/core/parallel.hpp"
 
 namespace prism::data {
 

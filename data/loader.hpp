@@ -17,10 +17,10 @@
 #include <memory>
 #include <vector>
 
-#include "core/tensor.hpp"
-#include "data/augment.hpp"
-#include "data/corruptions.hpp"
-#include "data/dataset.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/data/augment.hpp"
+#include "prism/data/corruptions.hpp"
+#include "prism/data/dataset.hpp"
 
 namespace prism::data {
 

@@ -1,10 +1,10 @@
-#include "data/split.hpp"
+#include "prism/data/split.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
-#include "data/augment.hpp"
+#include "prism/data/augment.hpp"
 
 namespace prism::data {
 

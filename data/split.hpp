@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "data/dataset.hpp"
+#include "prism/data/dataset.hpp"
 
 namespace prism::data {
 

@@ -1,4 +1,4 @@
-#include "data/text.hpp"
+#include "prism/data/text.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -7,8 +7,8 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "core/error.hpp"
-#include "core/rng.hpp"
+#include "prism/core/error.hpp"
+#include "prism/core/rng.hpp"
 
 namespace prism::data {
 

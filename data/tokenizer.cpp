@@ -1,10 +1,10 @@
-#include "data/tokenizer.hpp"
+#include "prism/data/tokenizer.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <set>
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 namespace prism::data {
 

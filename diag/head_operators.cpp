@@ -1,10 +1,10 @@
-#include "diag/head_operators.hpp"
+#include "prism/diag/head_operators.hpp"
 
 #include <Eigen/Dense>
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 #if __has_include("nn/attention_kinds.hpp")
-#include "nn/attention_kinds.hpp"
+#include "prism/nn/attention_kinds.hpp"
 #define PRISM_DIAG_SHARED_HEAD_OPERATORS 1
 #endif
 

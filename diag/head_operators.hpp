@@ -11,8 +11,8 @@
 #pragma once
 #include <vector>
 
-#include "core/tensor.hpp"
-#include "nn/attention.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/nn/attention.hpp"
 
 namespace prism::diag {
 

@@ -1,4 +1,4 @@
-#include "diag/report.hpp"
+#include "prism/diag/report.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 namespace prism::diag {
 

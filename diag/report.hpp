@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "diag/spectrum.hpp"
+#include "prism/diag/spectrum.hpp"
 
 namespace prism::diag {
 

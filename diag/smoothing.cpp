@@ -1,14 +1,14 @@
-#include "diag/smoothing.hpp"
+#include "prism/diag/smoothing.hpp"
 
 #include <Eigen/Dense>
 #include <cmath>
 #include <limits>
 
-#include "autograd/functions.hpp"
-#include "autograd/grad_mode.hpp"
-#include "core/error.hpp"
-#include "core/parallel.hpp"
-#include "models/vit.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/core/error.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/models/vit.hpp"
 
 namespace prism::diag {
 

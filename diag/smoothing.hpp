@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor.hpp"
-#include "nn/probe.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/nn/probe.hpp"
 
 namespace prism::models {
 class ViT;

@@ -1,16 +1,16 @@
-#include "diag/spectrum.hpp"
+#include "prism/diag/spectrum.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 
-#include "autograd/grad_mode.hpp"
-#include "core/error.hpp"
-#include "core/parallel.hpp"
-#include "diag/head_operators.hpp"
-#include "models/vit.hpp"
-#include "nn/block.hpp"
-#include "nn/probe.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/core/error.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/diag/head_operators.hpp"
+#include "prism/models/vit.hpp"
+#include "prism/nn/block.hpp"
+#include "prism/nn/probe.hpp"
 
 namespace prism::diag {
 

@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "core/tensor.hpp"
-#include "diag/smoothing.hpp"
-#include "nn/attention.hpp"
-#include "nn/containers.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/diag/smoothing.hpp"
+#include "prism/nn/attention.hpp"
+#include "prism/nn/containers.hpp"
 
 namespace prism::models {
 class ViT;

@@ -12,9 +12,9 @@
 #include <prism/prism.hpp>
 #include <string>
 
-#include "io/checkpoint.hpp"
-#include "nn/nn.hpp"
-#include "optim/adamw.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/nn/nn.hpp"
+#include "prism/optim/adamw.hpp"
 
 using namespace prism;
 

@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <string>
 
-#include "data/text.hpp"
-#include "data/tokenizer.hpp"
-#include "models/gpt.hpp"
-#include "train/lm.hpp"
+#include "prism/data/text.hpp"
+#include "prism/data/tokenizer.hpp"
+#include "prism/models/gpt.hpp"
+#include "prism/train/lm.hpp"
 
 using namespace prism;
 

@@ -11,13 +11,13 @@
 #include <memory>
 #include <prism/prism.hpp>
 
-#include "data/idx.hpp"
-#include "data/loader.hpp"
-#include "io/checkpoint.hpp"
-#include "models/vit.hpp"
-#include "optim/adamw.hpp"
-#include "optim/clip.hpp"
-#include "optim/schedule.hpp"
+#include "prism/data/idx.hpp"
+#include "prism/data/loader.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/models/vit.hpp"
+#include "prism/optim/adamw.hpp"
+#include "prism/optim/clip.hpp"
+#include "prism/optim/schedule.hpp"
 
 using namespace prism;
 

@@ -1,6 +1,6 @@
-#include "io/checkpoint.hpp"
+#include "prism/io/checkpoint.hpp"
 
-#include "io/safetensors.hpp"
+#include "prism/io/safetensors.hpp"
 
 namespace prism::io {
 

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/tensor.hpp"
-#include "nn/module.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/nn/module.hpp"
 
 namespace prism::io {
 

@@ -1,5 +1,5 @@
 // safetensors reader/writer; the format and the rules are described in io/safetensors.hpp.
-#include "io/safetensors.hpp"
+#include "prism/io/safetensors.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,7 +16,7 @@
 #include <set>
 #include <tuple>
 
-#include "autograd/grad_mode.hpp"
+#include "prism/autograd/grad_mode.hpp"
 
 namespace prism::io {
 

@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::io {
 

@@ -1,9 +1,9 @@
-#include "models/attention_spec.hpp"
+#include "prism/models/attention_spec.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 namespace prism::models {
 

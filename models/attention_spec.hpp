@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "nn/attention.hpp"
+#include "prism/nn/attention.hpp"
 
 namespace prism::models {
 

@@ -1,12 +1,12 @@
-#include "models/gpt.hpp"
+#include "prism/models/gpt.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "autograd/functions.hpp"
-#include "autograd/grad_mode.hpp"
-#include "models/vit.hpp"  // parse_activation
-#include "nn/init.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/models/vit.hpp"  // parse_activation
+#include "prism/nn/init.hpp"
 
 namespace prism::models {
 

@@ -1,7 +1,7 @@
-#include "models/vit.hpp"
+#include "prism/models/vit.hpp"
 
-#include "autograd/functions.hpp"
-#include "nn/init.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/nn/init.hpp"
 
 namespace prism::models {
 

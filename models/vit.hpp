@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "models/attention_spec.hpp"
-#include "nn/block.hpp"
-#include "nn/containers.hpp"
-#include "nn/layers.hpp"
+#include "prism/models/attention_spec.hpp"
+#include "prism/nn/block.hpp"
+#include "prism/nn/containers.hpp"
+#include "prism/nn/layers.hpp"
 
 namespace prism::models {
 

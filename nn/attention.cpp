@@ -1,9 +1,9 @@
-#include "nn/attention.hpp"
+#include "prism/nn/attention.hpp"
 
 #include <mutex>
 
-#include "autograd/fn_nn.hpp"
-#include "nn/attention_kinds.hpp"
+#include "prism/autograd/fn_nn.hpp"
+#include "prism/nn/attention_kinds.hpp"
 
 namespace prism::nn {
 

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/layers.hpp"
+#include "prism/nn/layers.hpp"
 
 namespace prism::nn {
 

@@ -1,10 +1,10 @@
-#include "nn/attention_kinds.hpp"
+#include "prism/nn/attention_kinds.hpp"
 
-#include "autograd/functions.hpp"
-#include "autograd/grad_mode.hpp"
-#include "nn/attention_neutreno.hpp"
-#include "nn/attention_resformer.hpp"
-#include "nn/attention_spectral.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/nn/attention_neutreno.hpp"
+#include "prism/nn/attention_resformer.hpp"
+#include "prism/nn/attention_spectral.hpp"
 
 namespace prism::nn {
 

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "nn/attention.hpp"
+#include "prism/nn/attention.hpp"
 
 namespace prism::nn {
 

@@ -1,6 +1,6 @@
-#include "nn/attention_neutreno.hpp"
+#include "prism/nn/attention_neutreno.hpp"
 
-#include "autograd/functions.hpp"
+#include "prism/autograd/functions.hpp"
 
 namespace prism::nn {
 

@@ -7,7 +7,7 @@
 // Config param "alpha" (default 0.6; the paper uses 0.4 for language). Layer 0 behaves as
 // "standard" and records V^0. Parameter names are the standard ones (qkv, proj).
 #pragma once
-#include "nn/attention.hpp"
+#include "prism/nn/attention.hpp"
 
 namespace prism::nn {
 

@@ -1,6 +1,6 @@
-#include "nn/attention_resformer.hpp"
+#include "prism/nn/attention_resformer.hpp"
 
-#include "autograd/functions.hpp"
+#include "prism/autograd/functions.hpp"
 
 namespace prism::nn {
 

@@ -8,7 +8,7 @@
 //   Linear(C, 2C) "qk" (bias per qkv_bias), the output projection keeps its name. Layer 0 is
 //   standard (qkv, proj) and records V^0.
 #pragma once
-#include "nn/attention.hpp"
+#include "prism/nn/attention.hpp"
 
 namespace prism::nn {
 

@@ -1,10 +1,10 @@
-#include "nn/attention_spectral.hpp"
+#include "prism/nn/attention_spectral.hpp"
 
 #include <cmath>
 
-#include "autograd/functions.hpp"
-#include "autograd/grad_mode.hpp"
-#include "nn/init.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/nn/init.hpp"
 
 namespace prism::nn {
 

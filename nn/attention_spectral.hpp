@@ -13,7 +13,7 @@
 #include <optional>
 #include <utility>
 
-#include "nn/attention_kinds.hpp"
+#include "prism/nn/attention_kinds.hpp"
 
 namespace prism::nn {
 

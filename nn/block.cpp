@@ -1,6 +1,6 @@
-#include "nn/block.hpp"
+#include "prism/nn/block.hpp"
 
-#include "autograd/fn_elementwise.hpp"
+#include "prism/autograd/fn_elementwise.hpp"
 
 namespace prism::nn {
 

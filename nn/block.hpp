@@ -12,9 +12,9 @@
 #include <memory>
 #include <string>
 
-#include "nn/attention.hpp"
-#include "nn/layers.hpp"
-#include "nn/mlp.hpp"
+#include "prism/nn/attention.hpp"
+#include "prism/nn/layers.hpp"
+#include "prism/nn/mlp.hpp"
 
 namespace prism::nn {
 

@@ -1,4 +1,4 @@
-#include "nn/containers.hpp"
+#include "prism/nn/containers.hpp"
 
 #include <string>
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "nn/module.hpp"
+#include "prism/nn/module.hpp"
 
 namespace prism::nn {
 

@@ -1,4 +1,4 @@
-#include "nn/init.hpp"
+#include "prism/nn/init.hpp"
 
 #include <cmath>
 #include <vector>

@@ -5,8 +5,8 @@
 #include <optional>
 #include <utility>
 
-#include "core/rng.hpp"
-#include "core/tensor.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::nn::init {
 

@@ -1,10 +1,10 @@
-#include "nn/layers.hpp"
+#include "prism/nn/layers.hpp"
 
 #include <cmath>
 
-#include "autograd/fn_linalg.hpp"
-#include "autograd/fn_nn.hpp"
-#include "nn/init.hpp"
+#include "prism/autograd/fn_linalg.hpp"
+#include "prism/autograd/fn_nn.hpp"
+#include "prism/nn/init.hpp"
 
 namespace prism::nn {
 

@@ -3,9 +3,9 @@
 //     auto fc = std::make_shared<nn::Linear>(192, 768);   // weight (768, 192), bias (768)
 //     Tensor y = fc->forward(x);                          // x (B, T, 192) -> (B, T, 768)
 #pragma once
-#include "autograd/fn_elementwise.hpp"
-#include "core/rng.hpp"
-#include "nn/module.hpp"
+#include "prism/autograd/fn_elementwise.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/nn/module.hpp"
 
 namespace prism::nn {
 

@@ -1,4 +1,4 @@
-#include "nn/mlp.hpp"
+#include "prism/nn/mlp.hpp"
 
 namespace prism::nn {
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "nn/layers.hpp"
+#include "prism/nn/layers.hpp"
 
 namespace prism::nn {
 

@@ -1,8 +1,8 @@
-#include "nn/module.hpp"
+#include "prism/nn/module.hpp"
 
 #include <set>
 
-#include "autograd/grad_mode.hpp"
+#include "prism/autograd/grad_mode.hpp"
 
 namespace prism::nn {
 

@@ -24,9 +24,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/tensor.hpp"
-#include "nn/probe.hpp"
+#include "prism/core/error.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/nn/probe.hpp"
 
 namespace prism::nn {
 

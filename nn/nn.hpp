@@ -1,10 +1,10 @@
 // prism::nn: PyTorch-style modules. Include this one header for the whole layer.
 #pragma once
-#include "nn/attention.hpp"
-#include "nn/block.hpp"
-#include "nn/containers.hpp"
-#include "nn/init.hpp"
-#include "nn/layers.hpp"
-#include "nn/mlp.hpp"
-#include "nn/module.hpp"
-#include "nn/probe.hpp"
+#include "prism/nn/attention.hpp"
+#include "prism/nn/block.hpp"
+#include "prism/nn/containers.hpp"
+#include "prism/nn/init.hpp"
+#include "prism/nn/layers.hpp"
+#include "prism/nn/mlp.hpp"
+#include "prism/nn/module.hpp"
+#include "prism/nn/probe.hpp"

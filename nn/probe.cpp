@@ -1,4 +1,4 @@
-#include "nn/probe.hpp"
+#include "prism/nn/probe.hpp"
 
 namespace prism::nn {
 

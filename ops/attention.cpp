@@ -1,12 +1,12 @@
-#include "ops/attention.hpp"
+#include "prism/ops/attention.hpp"
 
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "core/parallel.hpp"
-#include "ops/gemm.hpp"
-#include "ops/nn_simd.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/ops/gemm.hpp"
+#include "prism/ops/nn_simd.hpp"
 
 namespace prism::ops {
 

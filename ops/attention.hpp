@@ -6,7 +6,7 @@
 // q, k, v may be any strided views (e.g. permuted slices of a (B, T, 3, NH, HS) qkv tensor):
 // every product goes through ops::gemm with the operands' strides, no copies.
 #pragma once
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::ops {
 

@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::ops {
 

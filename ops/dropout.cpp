@@ -1,6 +1,6 @@
-#include "ops/dropout.hpp"
+#include "prism/ops/dropout.hpp"
 
-#include "core/parallel.hpp"
+#include "prism/core/parallel.hpp"
 
 namespace prism::ops {
 

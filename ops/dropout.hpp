@@ -1,8 +1,8 @@
 // Inverted dropout kernels: a mask of 0 and 1/(1-p) drawn from the Generator's
 // counter-based uniform stream, and the masked product used by forward and backward.
 #pragma once
-#include "core/rng.hpp"
-#include "core/tensor.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::ops {
 

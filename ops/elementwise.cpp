@@ -1,9 +1,9 @@
-#include "ops/elementwise.hpp"
+#include "prism/ops/elementwise.hpp"
 
 #include <array>
 
-#include "core/iterate.hpp"
-#include "ops/loop.hpp"
+#include "prism/core/iterate.hpp"
+#include "prism/ops/loop.hpp"
 
 namespace prism::ops {
 

@@ -4,7 +4,7 @@
 // ops::ref holds a plain loop beside each, for the tests.
 // Unary maps live in ops/unary.hpp, reductions in ops/reduce.hpp.
 #pragma once
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::ops {
 

@@ -1,9 +1,9 @@
-#include "ops/embedding.hpp"
+#include "prism/ops/embedding.hpp"
 
 #include <cstring>
 #include <vector>
 
-#include "core/parallel.hpp"
+#include "prism/core/parallel.hpp"
 
 namespace prism::ops {
 

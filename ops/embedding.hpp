@@ -1,6 +1,6 @@
 // Embedding lookup: ids (any shape, int32/int64) index rows of weight (V, C).
 #pragma once
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::ops {
 

@@ -9,7 +9,7 @@
 //     halves of the big operands (measured: 76-94% of peak against 57-86% for an N split);
 //     when M < N the transposed product is computed instead (see below);
 //   - otherwise the larger of M and N is split.
-#include "ops/gemm.hpp"
+#include "prism/ops/gemm.hpp"
 
 #include <blis.h>
 
@@ -17,8 +17,8 @@
 #include <cstdlib>
 #include <vector>
 
-#include "core/parallel.hpp"
-#include "core/runtime.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/core/runtime.hpp"
 
 namespace prism::ops {
 

@@ -1,4 +1,4 @@
-#include "ops/join.hpp"
+#include "prism/ops/join.hpp"
 
 namespace prism::ops {
 

@@ -1,10 +1,10 @@
-#include "ops/layer_norm.hpp"
+#include "prism/ops/layer_norm.hpp"
 
 #include <cmath>
 #include <vector>
 
-#include "core/parallel.hpp"
-#include "ops/nn_simd.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/ops/nn_simd.hpp"
 
 namespace prism::ops {
 

@@ -16,8 +16,8 @@
 #include <utility>
 #include <xsimd/xsimd.hpp>
 
-#include "core/parallel.hpp"
-#include "core/tensor.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::ops::detail {
 

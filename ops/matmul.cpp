@@ -1,11 +1,11 @@
-#include "ops/matmul.hpp"
+#include "prism/ops/matmul.hpp"
 
 #include <optional>
 #include <utility>
 
-#include "core/parallel.hpp"
-#include "core/runtime.hpp"
-#include "ops/gemm.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/core/runtime.hpp"
+#include "prism/ops/gemm.hpp"
 
 namespace prism::ops {
 

@@ -2,7 +2,7 @@
 // Every product goes through ops::gemm with the operands' own strides, so a transposed view
 // (e.g. w.t(), or x.transpose(-1, -2)) costs no copy. float32 and float64.
 #pragma once
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::ops {
 

@@ -1,9 +1,9 @@
-#include "ops/qr.hpp"
+#include "prism/ops/qr.hpp"
 
 #include <cmath>
 #include <vector>
 
-#include "ops/gemm.hpp"
+#include "prism/ops/gemm.hpp"
 
 namespace prism::ops {
 

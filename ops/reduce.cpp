@@ -1,15 +1,15 @@
 // GCC 12 warns "'__Y' is used uninitialized" inside its own avx512fintrin.h when xsimd's
 // horizontal reductions are inlined here (it reads an intentionally undefined register).
 #pragma GCC diagnostic ignored "-Wuninitialized"
-#include "ops/reduce.hpp"
+#include "prism/ops/reduce.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "core/iterate.hpp"
-#include "ops/elementwise.hpp"
-#include "ops/loop.hpp"
-#include "ops/unary.hpp"
+#include "prism/core/iterate.hpp"
+#include "prism/ops/elementwise.hpp"
+#include "prism/ops/loop.hpp"
+#include "prism/ops/unary.hpp"
 
 namespace prism::ops {
 

@@ -1,10 +1,10 @@
-#include "ops/softmax.hpp"
+#include "prism/ops/softmax.hpp"
 
 #include <cmath>
 #include <limits>
 
-#include "core/parallel.hpp"
-#include "ops/nn_simd.hpp"
+#include "prism/core/parallel.hpp"
+#include "prism/ops/nn_simd.hpp"
 
 namespace prism::ops {
 

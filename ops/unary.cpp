@@ -1,10 +1,10 @@
-#include "ops/unary.hpp"
+#include "prism/ops/unary.hpp"
 
 #include <cmath>
 
-#include "core/iterate.hpp"
-#include "ops/elementwise.hpp"
-#include "ops/loop.hpp"
+#include "prism/core/iterate.hpp"
+#include "prism/ops/elementwise.hpp"
+#include "prism/ops/loop.hpp"
 
 namespace prism::ops {
 

@@ -2,7 +2,7 @@
 // strides. Fast paths vectorised with xsimd (ops/loop.hpp); ops::ref computes the same in
 // double with <cmath>, one element at a time, for the tests.
 #pragma once
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::ops {
 

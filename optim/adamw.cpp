@@ -1,6 +1,6 @@
-#include "optim/adamw.hpp"
+#include "prism/optim/adamw.hpp"
 
-#include "optim/kernels.hpp"
+#include "prism/optim/kernels.hpp"
 
 namespace prism::optim {
 

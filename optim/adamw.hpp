@@ -7,7 +7,7 @@
 //     optim::AdamW opt(optim::default_param_groups(model.named_parameters(), 0.1), {.lr = 3e-4});
 //     for (step...) { opt.zero_grad(); loss.backward(); opt.set_lr(sched.lr_at(step)); opt.step(); }
 #pragma once
-#include "optim/optimizer.hpp"
+#include "prism/optim/optimizer.hpp"
 
 namespace prism::optim {
 

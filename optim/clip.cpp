@@ -1,8 +1,8 @@
-#include "optim/clip.hpp"
+#include "prism/optim/clip.hpp"
 
 #include <cmath>
 
-#include "core/parallel.hpp"
+#include "prism/core/parallel.hpp"
 
 namespace prism::optim {
 

@@ -2,8 +2,8 @@
 #pragma once
 #include <vector>
 
-#include "core/tensor.hpp"
-#include "optim/param_groups.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/optim/param_groups.hpp"
 
 namespace prism::optim {
 

@@ -1,9 +1,9 @@
-#include "optim/kernels.hpp"
+#include "prism/optim/kernels.hpp"
 
 #include <cmath>
 #include <xsimd/xsimd.hpp>
 
-#include "core/parallel.hpp"
+#include "prism/core/parallel.hpp"
 
 // GCC 12 flags _mm512_sqrt_ps's internal "undefined" register as maybe-uninitialized (a false positive).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"

@@ -1,4 +1,4 @@
-#include "optim/optimizer.hpp"
+#include "prism/optim/optimizer.hpp"
 
 #include <cstring>
 #include <map>

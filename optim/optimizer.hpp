@@ -28,9 +28,9 @@
 #include <string>
 #include <vector>
 
-#include "core/storage.hpp"
-#include "core/tensor.hpp"
-#include "optim/param_groups.hpp"
+#include "prism/core/storage.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/optim/param_groups.hpp"
 
 namespace prism::optim {
 

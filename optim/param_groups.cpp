@@ -1,4 +1,4 @@
-#include "optim/param_groups.hpp"
+#include "prism/optim/param_groups.hpp"
 
 namespace prism::optim {
 

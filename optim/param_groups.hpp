@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/tensor.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::optim {
 

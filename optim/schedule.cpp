@@ -1,9 +1,9 @@
-#include "optim/schedule.hpp"
+#include "prism/optim/schedule.hpp"
 
 #include <cmath>
 #include <numbers>
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 namespace prism::optim {
 

@@ -1,6 +1,6 @@
-#include "optim/sgd.hpp"
+#include "prism/optim/sgd.hpp"
 
-#include "optim/kernels.hpp"
+#include "prism/optim/kernels.hpp"
 
 namespace prism::optim {
 

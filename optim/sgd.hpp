@@ -5,7 +5,7 @@
 //   p -= lr d
 // One fused pass over each group's flat slab (see optim/optimizer.hpp for the memory model).
 #pragma once
-#include "optim/optimizer.hpp"
+#include "prism/optim/optimizer.hpp"
 
 namespace prism::optim {
 

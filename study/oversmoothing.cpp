@@ -1,4 +1,4 @@
-#include "study/oversmoothing.hpp"
+#include "prism/study/oversmoothing.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -10,12 +10,12 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.hpp"
-#include "data/split.hpp"
-#include "diag/spectrum.hpp"
-#include "io/checkpoint.hpp"
-#include "models/attention_spec.hpp"
-#include "study/study_files.hpp"
+#include "prism/core/error.hpp"
+#include "prism/data/split.hpp"
+#include "prism/diag/spectrum.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/models/attention_spec.hpp"
+#include "prism/study/study_files.hpp"
 
 namespace prism::study {
 

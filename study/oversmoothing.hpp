@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "data/corruptions.hpp"
-#include "diag/smoothing.hpp"
-#include "train/vit_run.hpp"
+#include "prism/data/corruptions.hpp"
+#include "prism/diag/smoothing.hpp"
+#include "prism/train/vit_run.hpp"
 
 namespace prism::study {
 

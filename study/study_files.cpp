@@ -1,11 +1,11 @@
-#include "study/study_files.hpp"
+#include "prism/study/study_files.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 namespace prism::study {
 

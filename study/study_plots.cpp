@@ -1,13 +1,13 @@
-#include "study/study_plots.hpp"
+#include "prism/study/study_plots.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <sstream>
 
-#include "diag/report.hpp"
-#include "study/study_files.hpp"
-#include "study/study_report.hpp"
+#include "prism/diag/report.hpp"
+#include "prism/study/study_files.hpp"
+#include "prism/study/study_report.hpp"
 
 namespace prism::study {
 

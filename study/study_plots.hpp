@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "study/oversmoothing.hpp"
+#include "prism/study/oversmoothing.hpp"
 
 namespace prism::study {
 

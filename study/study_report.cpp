@@ -1,4 +1,4 @@
-#include "study/study_report.hpp"
+#include "prism/study/study_report.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,10 +8,10 @@
 #include <limits>
 #include <sstream>
 
-#include "core/error.hpp"
-#include "models/vit.hpp"
-#include "study/study_files.hpp"
-#include "study/study_plots.hpp"
+#include "prism/core/error.hpp"
+#include "prism/models/vit.hpp"
+#include "prism/study/study_files.hpp"
+#include "prism/study/study_plots.hpp"
 
 namespace prism::study {
 

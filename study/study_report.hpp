@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "diag/report.hpp"
-#include "study/oversmoothing.hpp"
+#include "prism/diag/report.hpp"
+#include "prism/study/oversmoothing.hpp"
 
 namespace prism::study {
 

@@ -7,9 +7,9 @@
 #include <cmath>
 #include <string>
 
-#include "autograd/gradcheck.hpp"
-#include "core/rng.hpp"
-#include "core/tensor.hpp"
+#include "prism/autograd/gradcheck.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/core/tensor.hpp"
 
 namespace prism::test {
 

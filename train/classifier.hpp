@@ -14,8 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "data/loader.hpp"
-#include "nn/module.hpp"
+#include "prism/data/loader.hpp"
+#include "prism/nn/module.hpp"
 
 namespace prism::train {
 

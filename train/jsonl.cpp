@@ -1,6 +1,6 @@
-#include "train/jsonl.hpp"
+#include "prism/train/jsonl.hpp"
 
-#include "core/error.hpp"
+#include "prism/core/error.hpp"
 
 namespace prism::train {
 

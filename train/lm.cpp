@@ -1,19 +1,19 @@
-#include "train/lm.hpp"
+#include "prism/train/lm.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 
-#include "autograd/functions.hpp"
-#include "autograd/grad_mode.hpp"
-#include "io/checkpoint.hpp"
-#include "optim/adamw.hpp"
-#include "optim/clip.hpp"
-#include "optim/schedule.hpp"
-#include "train/jsonl.hpp"
-#include "train/progress.hpp"
-#include "train/train_state.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/optim/adamw.hpp"
+#include "prism/optim/clip.hpp"
+#include "prism/optim/schedule.hpp"
+#include "prism/train/jsonl.hpp"
+#include "prism/train/progress.hpp"
+#include "prism/train/train_state.hpp"
 
 namespace prism::train {
 

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "data/text.hpp"
-#include "data/tokenizer.hpp"
-#include "models/gpt.hpp"
+#include "prism/data/text.hpp"
+#include "prism/data/tokenizer.hpp"
+#include "prism/models/gpt.hpp"
 
 namespace prism::train {
 

@@ -1,6 +1,6 @@
-#include "train/train_state.hpp"
+#include "prism/train/train_state.hpp"
 
-#include "io/checkpoint.hpp"
+#include "prism/io/checkpoint.hpp"
 
 namespace prism::train {
 

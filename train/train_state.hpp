@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/rng.hpp"
-#include "data/loader.hpp"
-#include "nn/module.hpp"
-#include "optim/optimizer.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/data/loader.hpp"
+#include "prism/nn/module.hpp"
+#include "prism/optim/optimizer.hpp"
 
 namespace prism::train {
 

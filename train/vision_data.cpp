@@ -1,10 +1,10 @@
-#include "train/vision_data.hpp"
+#include "prism/train/vision_data.hpp"
 
-#include "core/error.hpp"
-#include "data/cifar.hpp"
-#include "data/idx.hpp"
-#include "data/image_folder.hpp"
-#include "data/split.hpp"
+#include "prism/core/error.hpp"
+#include "prism/data/cifar.hpp"
+#include "prism/data/idx.hpp"
+#include "prism/data/image_folder.hpp"
+#include "prism/data/split.hpp"
 
 namespace prism::train {
 

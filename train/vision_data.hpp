@@ -7,8 +7,8 @@
 #include <memory>
 #include <string>
 
-#include "data/augment.hpp"
-#include "data/dataset.hpp"
+#include "prism/data/augment.hpp"
+#include "prism/data/dataset.hpp"
 
 namespace prism::train {
 

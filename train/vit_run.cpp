@@ -1,10 +1,10 @@
-#include "train/vit_run.hpp"
+#include "prism/train/vit_run.hpp"
 
 #include <filesystem>
 
-#include "data/split.hpp"
-#include "diag/smoothing.hpp"
-#include "io/checkpoint.hpp"
+#include "prism/data/split.hpp"
+#include "prism/diag/smoothing.hpp"
+#include "prism/io/checkpoint.hpp"
 
 namespace prism::train {
 

@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 
-#include "models/vit.hpp"
-#include "train/classifier.hpp"
-#include "train/vision_data.hpp"
+#include "prism/models/vit.hpp"
+#include "prism/train/classifier.hpp"
+#include "prism/train/vision_data.hpp"
 
 namespace prism::train {
 

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <prism/prism.hpp>
 
-#include "nn/layers.hpp"
-#include "optim/sgd.hpp"
+#include "prism/nn/layers.hpp"
+#include "prism/optim/sgd.hpp"
 
 using namespace prism;
 

@@ -1,6 +1,6 @@
 #include "../helpers.hpp"
-#include "autograd/grad_mode.hpp"
-#include "autograd/node.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/autograd/node.hpp"
 
 using namespace prism;
 

@@ -2,7 +2,7 @@
 // with broadcasting and non-contiguous (transposed) inputs. Inputs stay away from points
 // where a function is not differentiable (relu/abs at 0, clamp edges, ties for max).
 #include "../helpers.hpp"
-#include "autograd/fn_elementwise.hpp"
+#include "prism/autograd/fn_elementwise.hpp"
 
 using namespace prism;
 using In = std::vector<Tensor>;

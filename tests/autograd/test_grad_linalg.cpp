@@ -1,6 +1,6 @@
 #include "../helpers.hpp"
-#include "autograd/fn_linalg.hpp"
-#include "ops/matmul.hpp"
+#include "prism/autograd/fn_linalg.hpp"
+#include "prism/ops/matmul.hpp"
 
 using namespace prism;
 

@@ -1,6 +1,6 @@
 // Finite-difference gradient checks (float64) for the nn functions of autograd/fn_nn.hpp.
 #include "../helpers.hpp"
-#include "autograd/fn_nn.hpp"
+#include "prism/autograd/fn_nn.hpp"
 
 using namespace prism;
 

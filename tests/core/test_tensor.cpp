@@ -1,7 +1,7 @@
 #include <sstream>
 
 #include "../helpers.hpp"
-#include "core/runtime.hpp"
+#include "prism/core/runtime.hpp"
 
 using namespace prism;
 

@@ -5,9 +5,9 @@
 #include <fstream>
 
 #include "../helpers.hpp"
-#include "data/cifar.hpp"
-#include "data/file_io.hpp"
-#include "data/image_folder.hpp"
+#include "prism/data/cifar.hpp"
+#include "prism/data/file_io.hpp"
+#include "prism/data/image_folder.hpp"
 #include "tmpdir.hpp"
 
 using namespace prism;

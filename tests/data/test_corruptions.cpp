@@ -1,8 +1,8 @@
 #include <cmath>
 
 #include "../helpers.hpp"
-#include "data/corruptions.hpp"
-#include "data/loader.hpp"
+#include "prism/data/corruptions.hpp"
+#include "prism/data/loader.hpp"
 
 using namespace prism;
 using namespace prism::data;

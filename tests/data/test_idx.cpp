@@ -1,8 +1,8 @@
 #include <filesystem>
 
 #include "../helpers.hpp"
-#include "data/file_io.hpp"
-#include "data/idx.hpp"
+#include "prism/data/file_io.hpp"
+#include "prism/data/idx.hpp"
 #include "tmpdir.hpp"
 
 using namespace prism;

@@ -1,9 +1,9 @@
 #include <memory>
 
 #include "../helpers.hpp"
-#include "core/runtime.hpp"
-#include "data/loader.hpp"
-#include "data/split.hpp"
+#include "prism/core/runtime.hpp"
+#include "prism/data/loader.hpp"
+#include "prism/data/split.hpp"
 
 using namespace prism;
 using namespace prism::data;

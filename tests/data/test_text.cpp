@@ -3,8 +3,8 @@
 #include <fstream>
 
 #include "../helpers.hpp"
-#include "data/text.hpp"
-#include "data/tokenizer.hpp"
+#include "prism/data/text.hpp"
+#include "prism/data/tokenizer.hpp"
 #include "tmpdir.hpp"
 
 using namespace prism;

@@ -1,8 +1,8 @@
 #include <cmath>
 
 #include "../helpers.hpp"
-#include "diag/smoothing.hpp"
-#include "models/vit.hpp"
+#include "prism/diag/smoothing.hpp"
+#include "prism/models/vit.hpp"
 
 using namespace prism;
 

@@ -6,13 +6,13 @@
 
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
-#include "autograd/functions.hpp"
-#include "autograd/grad_mode.hpp"
-#include "diag/head_operators.hpp"
-#include "diag/report.hpp"
-#include "diag/spectrum.hpp"
-#include "io/checkpoint.hpp"
-#include "models/vit.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/diag/head_operators.hpp"
+#include "prism/diag/report.hpp"
+#include "prism/diag/spectrum.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/models/vit.hpp"
 
 using namespace prism;
 using diag::Complex;

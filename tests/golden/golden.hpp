@@ -7,7 +7,7 @@
 #include <string>
 
 #include "../helpers.hpp"
-#include "io/safetensors.hpp"
+#include "prism/io/safetensors.hpp"
 
 namespace prism::test {
 

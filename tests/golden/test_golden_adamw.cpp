@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "../helpers.hpp"
-#include "optim/adamw.hpp"
-#include "optim/schedule.hpp"
+#include "prism/optim/adamw.hpp"
+#include "prism/optim/schedule.hpp"
 
 using namespace prism;
 

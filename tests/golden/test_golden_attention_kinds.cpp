@@ -2,9 +2,9 @@
 // (tests/golden/gen_attention_kinds.py): L attention layers with residuals,
 // x_{i+1} = x_i + attn_i(x_i); parameters loaded by name, then the output and every gradient of
 // sum(out * W) compared in float64.
-#include "autograd/functions.hpp"
+#include "prism/autograd/functions.hpp"
 #include "golden.hpp"
-#include "nn/attention_kinds.hpp"
+#include "prism/nn/attention_kinds.hpp"
 
 using namespace prism;
 

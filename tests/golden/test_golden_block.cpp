@@ -2,9 +2,9 @@
 // parameters loaded by name through load_state_dict, then the output and every gradient of
 // sum(out * W) compared in float64.
 #include "../helpers.hpp"
-#include "autograd/functions.hpp"
-#include "io/safetensors.hpp"
-#include "nn/nn.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/io/safetensors.hpp"
+#include "prism/nn/nn.hpp"
 
 using namespace prism;
 

@@ -4,7 +4,7 @@
 
 #include "../helpers.hpp"
 #include "golden.hpp"
-#include "models/gpt.hpp"
+#include "prism/models/gpt.hpp"
 
 using namespace prism;
 

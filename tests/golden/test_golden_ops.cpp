@@ -2,9 +2,9 @@
 // (written by tests/golden/gen_ops.py; case names must match it).
 #include <functional>
 
-#include "autograd/fn_elementwise.hpp"
-#include "autograd/fn_linalg.hpp"
-#include "autograd/fn_nn.hpp"
+#include "prism/autograd/fn_elementwise.hpp"
+#include "prism/autograd/fn_linalg.hpp"
+#include "prism/autograd/fn_nn.hpp"
 #include "golden.hpp"
 
 using namespace prism;

@@ -12,13 +12,13 @@
 
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
-#include "autograd/functions.hpp"
-#include "autograd/grad_mode.hpp"
-#include "io/checkpoint.hpp"
-#include "io/safetensors.hpp"
-#include "models/vit.hpp"
-#include "nn/init.hpp"
-#include "optim/adamw.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/io/safetensors.hpp"
+#include "prism/models/vit.hpp"
+#include "prism/nn/init.hpp"
+#include "prism/optim/adamw.hpp"
 
 using namespace prism;
 

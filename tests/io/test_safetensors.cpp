@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "../helpers.hpp"
-#include "io/safetensors.hpp"
+#include "prism/io/safetensors.hpp"
 
 using namespace prism;
 using namespace prism::test;

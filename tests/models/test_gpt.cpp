@@ -1,9 +1,9 @@
 // GPT: nanoGPT parameter names, config JSON round trip, cached generation == uncached, and a
 // float64 gradcheck through every parameter of a tiny model.
 #include "../helpers.hpp"
-#include "autograd/functions.hpp"
-#include "autograd/grad_mode.hpp"
-#include "models/gpt.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/models/gpt.hpp"
 
 using namespace prism;
 

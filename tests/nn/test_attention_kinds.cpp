@@ -9,11 +9,11 @@
 #include <algorithm>
 
 #include "../helpers.hpp"
-#include "autograd/functions.hpp"
-#include "models/attention_spec.hpp"
-#include "nn/attention_kinds.hpp"
-#include "nn/attention_spectral.hpp"
-#include "nn/nn.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/models/attention_spec.hpp"
+#include "prism/nn/attention_kinds.hpp"
+#include "prism/nn/attention_spectral.hpp"
+#include "prism/nn/nn.hpp"
 
 using namespace prism;
 

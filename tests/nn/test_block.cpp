@@ -1,6 +1,6 @@
 #include "../helpers.hpp"
-#include "autograd/functions.hpp"
-#include "nn/nn.hpp"
+#include "prism/autograd/functions.hpp"
+#include "prism/nn/nn.hpp"
 
 using namespace prism;
 

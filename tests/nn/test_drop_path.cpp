@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "../helpers.hpp"
-#include "models/vit.hpp"
-#include "nn/nn.hpp"
+#include "prism/models/vit.hpp"
+#include "prism/nn/nn.hpp"
 
 using namespace prism;
 

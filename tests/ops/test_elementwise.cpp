@@ -3,8 +3,8 @@
 #include <functional>
 
 #include "../helpers.hpp"
-#include "ops/elementwise.hpp"
-#include "ops/unary.hpp"
+#include "prism/ops/elementwise.hpp"
+#include "prism/ops/unary.hpp"
 
 using namespace prism;
 

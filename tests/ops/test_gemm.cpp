@@ -1,11 +1,11 @@
 #include <vector>
 
 #include "../helpers.hpp"
-#include "core/rng.hpp"
-#include "core/runtime.hpp"
-#include "core/tensor.hpp"
-#include "ops/gemm.hpp"
-#include "ops/matmul.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/core/runtime.hpp"
+#include "prism/core/tensor.hpp"
+#include "prism/ops/gemm.hpp"
+#include "prism/ops/matmul.hpp"
 
 using namespace prism;
 

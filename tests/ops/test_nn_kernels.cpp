@@ -2,14 +2,14 @@
 #include <vector>
 
 #include "../helpers.hpp"
-#include "autograd/fn_nn.hpp"
-#include "ops/attention.hpp"
-#include "ops/cross_entropy.hpp"
-#include "ops/dropout.hpp"
-#include "ops/embedding.hpp"
-#include "ops/join.hpp"
-#include "ops/layer_norm.hpp"
-#include "ops/softmax.hpp"
+#include "prism/autograd/fn_nn.hpp"
+#include "prism/ops/attention.hpp"
+#include "prism/ops/cross_entropy.hpp"
+#include "prism/ops/dropout.hpp"
+#include "prism/ops/embedding.hpp"
+#include "prism/ops/join.hpp"
+#include "prism/ops/layer_norm.hpp"
+#include "prism/ops/softmax.hpp"
 
 using namespace prism;
 

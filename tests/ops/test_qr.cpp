@@ -1,7 +1,7 @@
 #include <Eigen/Dense>
 
 #include "../helpers.hpp"
-#include "ops/qr.hpp"
+#include "prism/ops/qr.hpp"
 
 using namespace prism;
 

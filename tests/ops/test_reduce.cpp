@@ -1,8 +1,8 @@
 // Fast reductions vs reference loops: every (K1, R, K2) layout, copied layouts (transposed,
 // split reduced dims), keepdim, a long row split into parallel chunks, sum_to, max/argmax.
 #include "../helpers.hpp"
-#include "ops/elementwise.hpp"
-#include "ops/reduce.hpp"
+#include "prism/ops/elementwise.hpp"
+#include "prism/ops/reduce.hpp"
 
 using namespace prism;
 

@@ -5,9 +5,9 @@
 #include <set>
 
 #include "../helpers.hpp"
-#include "optim/adamw.hpp"
-#include "optim/kernels.hpp"
-#include "optim/sgd.hpp"
+#include "prism/optim/adamw.hpp"
+#include "prism/optim/kernels.hpp"
+#include "prism/optim/sgd.hpp"
 
 using namespace prism;
 using namespace prism::optim;

@@ -2,9 +2,9 @@
 #include <numbers>
 
 #include "../helpers.hpp"
-#include "optim/clip.hpp"
-#include "optim/param_groups.hpp"
-#include "optim/schedule.hpp"
+#include "prism/optim/clip.hpp"
+#include "prism/optim/param_groups.hpp"
+#include "prism/optim/schedule.hpp"
 
 using namespace prism;
 using namespace prism::optim;

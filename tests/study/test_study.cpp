@@ -11,7 +11,7 @@
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
 #include "../train/synthetic_images.hpp"
-#include "study/study_report.hpp"
+#include "prism/study/study_report.hpp"
 
 using namespace prism;
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "../helpers.hpp"
-#include "io/checkpoint.hpp"
+#include "prism/io/checkpoint.hpp"
 
 namespace prism::test {
 

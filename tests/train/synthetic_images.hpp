@@ -3,9 +3,9 @@
 #pragma once
 #include <memory>
 
-#include "core/rng.hpp"
-#include "data/dataset.hpp"
-#include "train/vision_data.hpp"
+#include "prism/core/rng.hpp"
+#include "prism/data/dataset.hpp"
+#include "prism/train/vision_data.hpp"
 
 namespace prism::test {
 

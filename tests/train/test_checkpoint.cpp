@@ -4,12 +4,12 @@
 // (Atomic writes are tested in tests/io.)
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
-#include "autograd/grad_mode.hpp"
-#include "io/checkpoint.hpp"
-#include "io/safetensors.hpp"
-#include "models/vit.hpp"
-#include "optim/adamw.hpp"
-#include "train/train_state.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/io/safetensors.hpp"
+#include "prism/models/vit.hpp"
+#include "prism/optim/adamw.hpp"
+#include "prism/train/train_state.hpp"
 
 using namespace prism;
 

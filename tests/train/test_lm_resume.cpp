@@ -7,9 +7,9 @@
 #include "../data/tmpdir.hpp"
 #include "checkpoints_identical.hpp"
 #include "../helpers.hpp"
-#include "data/tokenizer.hpp"
-#include "io/checkpoint.hpp"
-#include "train/lm.hpp"
+#include "prism/data/tokenizer.hpp"
+#include "prism/io/checkpoint.hpp"
+#include "prism/train/lm.hpp"
 
 using namespace prism;
 

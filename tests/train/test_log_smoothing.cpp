@@ -5,10 +5,10 @@
 
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
-#include "io/checkpoint.hpp"
+#include "prism/io/checkpoint.hpp"
 #include "jsonl_records.hpp"
 #include "synthetic_images.hpp"
-#include "train/vit_run.hpp"
+#include "prism/train/vit_run.hpp"
 
 using namespace prism;
 

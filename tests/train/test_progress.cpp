@@ -1,7 +1,7 @@
 // The progress bar's ETA and durations: a run resumed part-way through an epoch times only the
 // steps it ran itself, so the ETA does not shrink to nothing after a resume.
 #include "../helpers.hpp"
-#include "train/progress.hpp"
+#include "prism/train/progress.hpp"
 
 using namespace prism;
 

@@ -11,10 +11,10 @@
 #include "checkpoints_identical.hpp"
 #include "../helpers.hpp"
 #include "synthetic_images.hpp"
-#include "io/checkpoint.hpp"
+#include "prism/io/checkpoint.hpp"
 #include "jsonl_records.hpp"
-#include "models/vit.hpp"
-#include "train/classifier.hpp"
+#include "prism/models/vit.hpp"
+#include "prism/train/classifier.hpp"
 
 using namespace prism;
 

@@ -1,7 +1,7 @@
 // train::training_augment, behind `prism train vit --no-augment` and `--hflip/--no-hflip`: the
 // dataset's own choice by default, nothing with --no-augment, and an explicit flip flag wins.
 #include "../helpers.hpp"
-#include "train/vit_run.hpp"
+#include "prism/train/vit_run.hpp"
 
 using namespace prism;
 

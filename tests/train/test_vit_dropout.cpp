@@ -4,7 +4,7 @@
 // is refused with the dataset named and the patch sizes that would fit.
 #include "../helpers.hpp"
 #include "synthetic_images.hpp"
-#include "train/vit_run.hpp"
+#include "prism/train/vit_run.hpp"
 
 using namespace prism;
 
