@@ -13,7 +13,7 @@
 #include <string>
 
 #include "prism/io/checkpoint.hpp"
-#include "prism/nn/nn.hpp"
+#include "prism/nn.hpp"
 #include "prism/optim/adamw.hpp"
 
 using namespace prism;

@@ -1,9 +1,15 @@
-// The umbrella header for programs that embed prism: #include <prism/prism.hpp>
+// <prism/prism.hpp>: the whole public API in one include, for programs that embed prism.
+// Each layer also has its own umbrella (<prism/nn.hpp>, <prism/optim.hpp>, ...), and every
+// header can be included on its own as <prism/<layer>/<file>.hpp>. The layers, bottom up:
+//   core -> ops -> autograd -> nn -> optim / data / io -> models -> train / diag -> study
 #pragma once
-#include "prism/autograd/functions.hpp"
-#include "prism/autograd/grad_mode.hpp"
-#include "prism/autograd/gradcheck.hpp"
-#include "prism/autograd/node.hpp"
-#include "prism/core/rng.hpp"
-#include "prism/core/runtime.hpp"
-#include "prism/core/tensor.hpp"
+#include "prism/core.hpp"
+#include "prism/autograd.hpp"
+#include "prism/nn.hpp"
+#include "prism/optim.hpp"
+#include "prism/io.hpp"
+#include "prism/models.hpp"
+#include "prism/data.hpp"
+#include "prism/train.hpp"
+#include "prism/diag.hpp"
+#include "prism/study.hpp"

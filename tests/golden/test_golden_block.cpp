@@ -4,7 +4,7 @@
 #include "../helpers.hpp"
 #include "prism/autograd/functions.hpp"
 #include "prism/io/safetensors.hpp"
-#include "prism/nn/nn.hpp"
+#include "prism/nn.hpp"
 
 using namespace prism;
 

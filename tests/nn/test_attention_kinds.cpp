@@ -13,7 +13,7 @@
 #include "prism/models/attention_spec.hpp"
 #include "prism/nn/attention_kinds.hpp"
 #include "prism/nn/attention_spectral.hpp"
-#include "prism/nn/nn.hpp"
+#include "prism/nn.hpp"
 
 using namespace prism;
 

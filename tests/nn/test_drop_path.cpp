@@ -5,7 +5,7 @@
 
 #include "../helpers.hpp"
 #include "prism/models/vit.hpp"
-#include "prism/nn/nn.hpp"
+#include "prism/nn.hpp"
 
 using namespace prism;
 

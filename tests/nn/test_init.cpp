@@ -1,7 +1,7 @@
 #include <cmath>
 
 #include "../helpers.hpp"
-#include "prism/nn/nn.hpp"
+#include "prism/nn.hpp"
 
 using namespace prism;
 

@@ -1,6 +1,6 @@
 #include "../helpers.hpp"
 #include "prism/autograd/functions.hpp"
-#include "prism/nn/nn.hpp"
+#include "prism/nn.hpp"
 
 using namespace prism;
 

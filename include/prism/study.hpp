@@ -1,0 +1,7 @@
+// <prism/study.hpp>: every public header of the study/ layer: the oversmoothing study runner, its
+// report, tables and plots.
+#pragma once
+#include "prism/study/oversmoothing.hpp"
+#include "prism/study/study_files.hpp"
+#include "prism/study/study_plots.hpp"
+#include "prism/study/study_report.hpp"

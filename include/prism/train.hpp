@@ -1,0 +1,10 @@
+// <prism/train.hpp>: every public header of the train/ layer: the training and evaluation loops,
+// progress display, JSONL logs, training state.
+#pragma once
+#include "prism/train/classifier.hpp"
+#include "prism/train/jsonl.hpp"
+#include "prism/train/lm.hpp"
+#include "prism/train/progress.hpp"
+#include "prism/train/train_state.hpp"
+#include "prism/train/vision_data.hpp"
+#include "prism/train/vit_run.hpp"
