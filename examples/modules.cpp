@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     }
     Tensor y = Tensor::from_vector(ys, {N, 1});
 
-    auto model = make_model(IN, HIDDEN);
+    auto model = make_model(IN, HIDDEN);  // Sequential(Linear(4, 32), GELU(), Linear(32, 1))
     std::printf("%s", model->repr().c_str());
     optim::AdamW opt(model->named_parameters(), {.lr = 1e-2, .weight_decay = 0.0});
     for (int step = 1; step <= 150; ++step) {

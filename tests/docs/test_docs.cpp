@@ -1,0 +1,149 @@
+// Docs a learner can trust: every tour program runs and ends in "ok"; every file and
+// function the README and the tour name exists; every code snippet the docs quote from a
+// file is really in that file, line for line and in order; every local link resolves.
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kRoot = PRISM_SOURCE_DIR;
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
+    return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string l; std::getline(ss, l);) out.push_back(l);
+    return out;
+}
+
+std::vector<fs::path> doc_files() {
+    std::vector<fs::path> files = {kRoot / "README.md"};
+    for (const auto& e : fs::directory_iterator(kRoot / "docs" / "tour"))
+        if (e.path().extension() == ".md") files.push_back(e.path());
+    return files;
+}
+
+bool has_word(const std::string& text, const std::string& word) {
+    for (std::size_t pos = text.find(word); pos != std::string::npos; pos = text.find(word, pos + 1)) {
+        const bool left = pos == 0 || !(std::isalnum(static_cast<unsigned char>(text[pos - 1])) || text[pos - 1] == '_');
+        const std::size_t end = pos + word.size();
+        const bool right =
+            end >= text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_');
+        if (left && right) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(docs)
+
+BOOST_AUTO_TEST_CASE(tour_programs_run_and_say_ok) {
+    for (const std::string name : {"tensor_views", "kernel", "autograd", "block", "train_tiny_vit", "smoothing"}) {
+        const std::string exe = std::string(PRISM_EXAMPLES_DIR) + "/tour_" + name;
+        FILE* p = popen((exe + " 2>&1").c_str(), "r");
+        BOOST_REQUIRE_MESSAGE(p, "cannot run " + exe);
+        std::string out;
+        char buf[4096];
+        while (std::fgets(buf, sizeof buf, p)) out += buf;
+        const int status = pclose(p);
+        const auto ls = lines_of(out);
+        BOOST_CHECK_MESSAGE(status == 0, exe + " exited with status " + std::to_string(status) + ":\n" + out);
+        BOOST_CHECK_MESSAGE(!ls.empty() && ls.back().size() >= 4 && ls.back().substr(ls.back().size() - 4) == ": ok",
+                            exe + " did not end with ': ok':\n" + out);
+    }
+}
+
+// `folder/file.ext` and `folder/file.ext:symbol` in backticks: the file exists, and the
+// symbol's last component (after ::) appears in it as a whole word.
+BOOST_AUTO_TEST_CASE(named_files_and_functions_exist) {
+    const std::regex ref(R"(`((?:core|ops|autograd|nn|models|optim|io|data|train|diag|study|cli|bench|tests|examples|docs|include)/[A-Za-z0-9_./-]+\.(?:cpp|hpp|md|py|sh|build))(?::([A-Za-z_][A-Za-z0-9_:~]*))?`)");
+    int checked = 0;
+    for (const auto& doc : doc_files()) {
+        const std::string text = slurp(doc);
+        for (std::sregex_iterator it(text.begin(), text.end(), ref), end; it != end; ++it) {
+            const fs::path file = kRoot / (*it)[1].str();
+            ++checked;
+            if (!fs::exists(file)) {
+                BOOST_ERROR(doc.filename().string() + " names " + (*it)[1].str() + ", which does not exist");
+                continue;
+            }
+            if ((*it)[2].matched) {
+                std::string sym = (*it)[2].str();
+                if (const auto c = sym.rfind("::"); c != std::string::npos) sym = sym.substr(c + 2);
+                BOOST_CHECK_MESSAGE(has_word(slurp(file), sym),
+                                    doc.filename().string() + " names " + (*it)[0].str() + ": '" + sym +
+                                        "' is not in " + (*it)[1].str());
+            }
+        }
+    }
+    BOOST_CHECK_GT(checked, 40);  // the tour names many; a broken regex would check none
+}
+
+// Relative markdown links [text](path) point at files that exist.
+BOOST_AUTO_TEST_CASE(local_links_resolve) {
+    const std::regex link(R"(\]\(([^)#\s]+)(#[^)]*)?\))");
+    for (const auto& doc : doc_files()) {
+        const std::string text = slurp(doc);
+        for (std::sregex_iterator it(text.begin(), text.end(), link), end; it != end; ++it) {
+            const std::string target = (*it)[1].str();
+            if (target.rfind("http", 0) == 0) continue;
+            BOOST_CHECK_MESSAGE(fs::exists(doc.parent_path() / target),
+                                doc.filename().string() + " links to " + target + ", which does not exist");
+        }
+    }
+}
+
+// After "<!-- snippet: PATH ... -->", the indented code block's lines appear in PATH in order.
+BOOST_AUTO_TEST_CASE(quoted_snippets_are_in_their_files) {
+    const std::regex marker(R"(<!-- snippet: (\S+))");
+    int snippets = 0;
+    for (const auto& doc : doc_files()) {
+        const auto ls = lines_of(slurp(doc));
+        for (std::size_t i = 0; i < ls.size(); ++i) {
+            std::smatch m;
+            if (!std::regex_search(ls[i], m, marker)) continue;
+            ++snippets;
+            const fs::path src = kRoot / m[1].str();
+            BOOST_REQUIRE_MESSAGE(fs::exists(src), doc.filename().string() + ": snippet source " + m[1].str() + " missing");
+            std::vector<std::string> code;
+            std::size_t j = i + 1;
+            while (j < ls.size() && trim(ls[j]).empty()) ++j;
+            for (; j < ls.size() && (ls[j].rfind("    ", 0) == 0 || trim(ls[j]).empty()); ++j)
+                if (!trim(ls[j]).empty()) code.push_back(trim(ls[j]));
+            BOOST_CHECK_MESSAGE(!code.empty(), doc.filename().string() + ": empty snippet after line " + std::to_string(i + 1));
+            std::vector<std::string> file_lines;
+            for (const auto& l : lines_of(slurp(src))) file_lines.push_back(trim(l));
+            std::size_t at = 0;
+            for (const auto& c : code) {
+                while (at < file_lines.size() && file_lines[at] != c) ++at;
+                BOOST_CHECK_MESSAGE(at < file_lines.size(), doc.filename().string() + ": snippet line not found in " +
+                                                                m[1].str() + " (in order): " + c);
+                if (at == file_lines.size()) break;
+                ++at;
+            }
+        }
+    }
+    BOOST_CHECK_GE(snippets, 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
