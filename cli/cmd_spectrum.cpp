@@ -1,11 +1,13 @@
 // `prism spectrum`: the oversmoothing diagnostics of one checkpoint on one batch
-// (diag/spectrum.hpp, diag/smoothing.hpp), written as JSON, CSV and PNG (diag/report.hpp).
+// (diag/spectrum.hpp, diag/smoothing.hpp; what each one measures: docs/oversmoothing.md),
+// written as JSON, CSV and PNG (diag/report.hpp).
 //
 //   prism spectrum --checkpoint runs/vit/best.safetensors --dataset fashion-mnist --batch 32 --out spectrum/
 //   prism spectrum --checkpoint runs/gpt/best.safetensors --text kjv --out spectrum/
 //
 // ViT: the first N test images (--dataset random: N(0, 1) inputs, no data needed).
 // GPT: N windows of context_length tokens spread evenly over the text.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -100,14 +102,39 @@ int run_spectrum(const SpectrumArgs& a) {
     std::printf("%s: depth %lld, %lld heads, dim %lld, batch %lld x %lld tokens\n", a.checkpoint.c_str(),
                 static_cast<long long>(rep.depth), static_cast<long long>(rep.heads), static_cast<long long>(rep.dim),
                 static_cast<long long>(rep.batch), static_cast<long long>(rep.tokens));
-    std::printf("layer  cos_sim   hc_dc  eff_rank  s2/s1   dirichlet\n");
+    std::printf("layer  cos_sim   hc_dc  eff_rank  s2/s1   dirichlet (attention graph, (1/T) sum_ij A_ij |x_i - x_j|^2)\n");
     for (const auto& l : rep.smoothing)
-        std::printf("%5lld  %7.4f  %6.3f  %8.2f  %6.4f  %8.4f\n", static_cast<long long>(l.layer), l.cos_sim, l.hc_dc,
+        std::printf("%5lld  %7.4f  %6.3f  %8.2f  %6.4f  %10.4g\n", static_cast<long long>(l.layer), l.cos_sim, l.hc_dc,
                     l.eff_rank, l.sigma_ratio, l.dirichlet);
-    if (rep.dominant_cases > 0)
-        std::printf("dominant pair at lambda_A = 1: %.1f%% (H), %.1f%% (P diag(gamma) H) of %lld cases\n",
-                    100.0 * rep.dominant_at_one_h / rep.dominant_cases, 100.0 * rep.dominant_at_one_ln / rep.dominant_cases,
-                    static_cast<long long>(rep.dominant_cases));
+    // dominant pair: per block, the operator it is computed from and the dc / tie / hf shares
+    std::printf("block  kind              H spectrum (real part)  neg. LN gain  dominant pair with H: dc / tie / hf"
+                "  (with P diag(gamma) H)  growth factor; H operator\n");
+    for (const auto& l : diag::layer_summaries(rep)) {
+        const auto& h = l.dominant_h;
+        const auto& g = l.dominant_ln;
+        char range[64] = "none";
+        if (!std::isnan(l.eig_min)) std::snprintf(range, sizeof range, "[%.3g, %.3g]", l.eig_min, l.eig_max);
+        char dom[96] = "n/a";
+        if (h.total() > 0)
+            std::snprintf(dom, sizeof dom, "%5.1f%% / %5.1f%% / %5.1f%%  (%5.1f%% / %5.1f%% / %5.1f%%)",
+                          100 * h.share(diag::Dominance::DC), 100 * h.share(diag::Dominance::Tie),
+                          100 * h.share(diag::Dominance::HF), 100 * g.share(diag::Dominance::DC),
+                          100 * g.share(diag::Dominance::Tie), 100 * g.share(diag::Dominance::HF));
+        std::printf("%5lld  %-16s  %-22s  %11.1f%%  %-47s  %s; %s\n", static_cast<long long>(l.layer), l.kind.c_str(),
+                    range, 100 * l.negative_gain_share_norm1, dom, l.growth.c_str(),
+                    l.h_operator.empty() ? "no H of its own" : l.h_operator.c_str());
+    }
+    if (rep.dominant_cases > 0) {
+        const double n = static_cast<double>(rep.dominant_cases);
+        std::printf("dominant pair over %lld (layer, head, sample) cases: DC mode alone on top %.1f%% (H), %.1f%% "
+                    "(P diag(gamma) H); tie %.1f%%, %.1f%%; high-frequency mode %.1f%%, %.1f%%\n",
+                    static_cast<long long>(rep.dominant_cases), 100 * rep.dominant_at_one_h / n,
+                    100 * rep.dominant_at_one_ln / n, 100 * rep.dominant_tie_h / n, 100 * rep.dominant_tie_ln / n,
+                    100 * rep.dominant_hf_h / n, 100 * rep.dominant_hf_ln / n);
+    }
+    if (rep.dominant_not_applicable > 0)
+        std::printf("dominant pair not applicable in %lld cases (see the growth column)\n",
+                    static_cast<long long>(rep.dominant_not_applicable));
     std::printf("wrote %zu files to %s%s\n", files.written.size(), a.out.c_str(), files.plots ? "" : " (no plots)");
     return 0;
 }

@@ -1,12 +1,16 @@
 #include "prism/diag/head_operators.hpp"
 
 #include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 
+#include "prism/autograd/grad_mode.hpp"
 #include "prism/core/error.hpp"
-#if __has_include("nn/attention_kinds.hpp")
 #include "prism/nn/attention_kinds.hpp"
-#define PRISM_DIAG_SHARED_HEAD_OPERATORS 1
-#endif
+#include "prism/nn/attention_neutreno.hpp"
+#include "prism/nn/attention_resformer.hpp"
+#include "prism/nn/attention_spectral.hpp"
 
 namespace prism::diag {
 
@@ -16,9 +20,20 @@ RowMat to_eigen(const Tensor& t) {
     const auto v = t.detach().to_vector<double>();
     return Eigen::Map<const RowMat>(v.data(), t.size(0), t.size(1));
 }
-}  // namespace
+Tensor from_eigen(const RowMat& m) {
+    Tensor t = Tensor::empty({m.rows(), m.cols()}, kFloat64);
+    Eigen::Map<RowMat>(t.data<double>(), m.rows(), m.cols()) = m;
+    return t;
+}
 
-std::vector<Tensor> standard_head_operators(const nn::MultiHeadSelfAttention& a) {
+std::string num(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%g", v);
+    return b;
+}
+
+// W_V^h (C, HS) and W_O^h (HS, C) of the standard layout.
+std::vector<HeadFactors> standard_factors(const nn::MultiHeadSelfAttention& a) {
     const std::int64_t C = a.dim, NH = a.heads, HS = a.head_size;
     const Tensor& wqkv = a.qkv->weight;
     const Tensor& wo = a.proj->weight;
@@ -27,28 +42,140 @@ std::vector<Tensor> standard_head_operators(const nn::MultiHeadSelfAttention& a)
                 "standard_head_operators", "qkv.weight ", shape_str(wqkv.shape()), ", proj.weight ",
                 shape_str(wo.shape()), ": expected (", 3 * C, ", ", C, ") and (", C, ", ", C, ")");
     const RowMat W = to_eigen(wqkv), O = to_eigen(wo);
+    std::vector<HeadFactors> out;
+    for (std::int64_t h = 0; h < NH; ++h)
+        out.push_back({from_eigen(W.block(2 * C + h * HS, 0, HS, C).transpose()),
+                       from_eigen(O.block(0, h * HS, C, HS).transpose())});
+    return out;
+}
+
+std::vector<Complex> eig_rl(const HeadFactors& f) { return eigenvalues(from_eigen(to_eigen(f.right) * to_eigen(f.left))); }
+
+bool is_builtin_spectral(const nn::Attention& a) {
+    const std::string k = a.kind();
+    return dynamic_cast<const nn::SpectralAttention*>(&a) &&
+           (k == "spectral-smooth" || k == "spectral-sharpen" || k == "spectral-free");
+}
+
+}  // namespace
+
+std::vector<Tensor> standard_head_operators(const nn::MultiHeadSelfAttention& a) {
     std::vector<Tensor> out;
-    for (std::int64_t h = 0; h < NH; ++h) {
-        // (C, HS) @ (HS, C)
-        RowMat H = W.block(2 * C + h * HS, 0, HS, C).transpose() * O.block(0, h * HS, C, HS).transpose();
-        Tensor t = Tensor::empty({C, C}, kFloat64);
-        Eigen::Map<RowMat>(t.data<double>(), C, C) = H;
-        out.push_back(t);
-    }
+    for (const auto& f : standard_factors(a)) out.push_back(from_eigen(to_eigen(f.left) * to_eigen(f.right)));
     return out;
 }
 
 std::vector<Tensor> head_operators_of(const nn::Attention& attn) {
-#ifdef PRISM_DIAG_SHARED_HEAD_OPERATORS
-    return nn::head_operators(attn);
-#else
-    // TODO(diag): remove this branch once nn/attention_kinds.hpp is committed.
-    const auto* m = dynamic_cast<const nn::MultiHeadSelfAttention*>(&attn);
-    if (m && m->qkv && m->proj && m->qkv->weight.dim() == 2 && m->qkv->weight.size(0) == 3 * m->dim)
-        return standard_head_operators(*m);
+    if (dynamic_cast<const nn::HeadOperators*>(&attn) || dynamic_cast<const nn::MultiHeadSelfAttention*>(&attn) ||
+        attn.kind() == "svformer")
+        return nn::head_operators(attn);
     throw Error("head_operators", "attention kind '", attn.kind(),
-                "' has no standard qkv/proj layout and does not expose per-head operators yet");
-#endif
+                "' has no standard qkv/proj layout and does not expose per-head operators");
+}
+
+HeadFactors low_rank_factors(const Tensor& h, std::int64_t r) {
+    PRISM_CHECK(h.defined() && h.dim() == 2 && h.size(0) == h.size(1) && r > 0 && r <= h.size(0), "low_rank_factors",
+                "H ", h.defined() ? shape_str(h.shape()) : "undefined", " with rank ", r,
+                ": expected a square (C, C) matrix and 0 < rank <= C");
+    Eigen::JacobiSVD<Eigen::MatrixXd> svd(to_eigen(h), Eigen::ComputeFullU | Eigen::ComputeFullV);
+    const Eigen::MatrixXd U = svd.matrixU().leftCols(r), V = svd.matrixV().leftCols(r);
+    const Eigen::VectorXd s = svd.singularValues().head(r);
+    return {from_eigen(U * s.asDiagonal()), from_eigen(V.transpose())};
+}
+
+LayerOperators layer_operators(const nn::Attention& attn) {
+    NoGradGuard ng;
+    LayerOperators lo;
+    lo.kind = attn.kind();
+    if (is_builtin_spectral(attn)) {
+        const auto& s = dynamic_cast<const nn::SpectralAttention&>(attn);
+        const RowMat V = to_eigen(s.basis());
+        const auto lam = s.eigenvalues().to_vector<double>();
+        const std::int64_t HS = s.head_size;
+        for (std::int64_t h = 0; h < s.heads; ++h) {
+            // H_h = V_h diag(Lambda_h) V_h^T; R L = Lambda_h (V_h^T V_h = I): its eigenvalues are Lambda_h
+            const RowMat Vh = V.middleCols(h * HS, HS);
+            const Eigen::VectorXd l = Eigen::Map<const Eigen::VectorXd>(lam.data() + h * HS, HS);
+            lo.heads.push_back({from_eigen(Vh), from_eigen(l.asDiagonal() * Vh.transpose())});
+            std::vector<Complex> e(lam.begin() + h * HS, lam.begin() + (h + 1) * HS);
+            std::sort(e.begin(), e.end(), [](const Complex& a, const Complex& b) {
+                return std::abs(a) != std::abs(b) ? std::abs(a) > std::abs(b) : a.real() > b.real();
+            });
+            lo.eig_h.push_back(e);
+        }
+        lo.h_operator = "Lambda_h (H_h = V_h Lambda_h V_h^T)";
+        return lo;
+    }
+    if (const auto* m = dynamic_cast<const nn::MultiHeadSelfAttention*>(&attn)) {
+        const std::string k = lo.kind;
+        const auto* neu = dynamic_cast<const nn::NeutrenoAttention*>(&attn);
+        const auto* res = dynamic_cast<const nn::ResFormerAttention*>(&attn);
+        const bool known = k == "standard" || k == "svformer" || (k == "neutreno" && neu) || (k == "resformer" && res);
+        if (!known) {
+            lo.growth.applicable = false;
+            lo.growth.reason = "attention kind '" + k + "': its layer map is not known to the diagnostics";
+            lo.growth.formula = "n/a";
+            return lo;
+        }
+        lo.heads = standard_factors(*m);
+        for (const auto& f : lo.heads) lo.eig_h.push_back(eig_rl(f));
+        lo.h_operator = "eig(W_O^h W_V^h) (HS x HS)";
+        if (neu && neu->layer_index >= 1) {
+            // U = A V + alpha (V^0 - V): with A fixed the map is X + (A - alpha I) X H + alpha V^0 W_O
+            lo.growth.shift = neu->alpha;
+            lo.growth.formula = "1 + (lambda_A - " + num(neu->alpha) + ") lambda_H";
+        }
+        if (res && res->layer_index >= 1) {
+            // V' = lambda1 V^0 + lambda2 V: the map is X + lambda2 A X H + lambda1 A V^0 W_O (V^0: an input)
+            const double l2 =
+                res->lambda2_param.defined() ? res->lambda2_param.to_vector<double>()[0] : res->lambda2;
+            lo.growth.scale = l2;
+            lo.growth.formula = "1 + " + num(l2) + " lambda_A lambda_H";
+        }
+        return lo;
+    }
+    if (lo.kind == "svformer") {
+        lo.growth.applicable = false;
+        lo.growth.formula = "n/a";
+        lo.growth.reason =
+            "svformer layer >= 1 reuses V^0 and has no value projection: with A fixed it adds A V^0 W_O, an input "
+            "from layer 0, and its own map in X is the identity";
+        return lo;
+    }
+    if (const auto* ho = dynamic_cast<const nn::HeadOperators*>(&attn)) {
+        // The HeadOperators contract: X_{l+1} = X_l + sum_h A_h X_l H_h.
+        const auto Hs = ho->head_operators();
+        const std::int64_t NH = static_cast<std::int64_t>(Hs.size());
+        if (NH > 0) {
+            const std::int64_t C = Hs[0].size(0);
+            PRISM_CHECK(C % NH == 0, "layer_operators", "attention kind '", lo.kind, "': ", NH,
+                        " head operators of size ", C, ": C is not a multiple of the heads");
+            for (const auto& h : Hs) {
+                lo.heads.push_back(low_rank_factors(h, C / NH));
+                lo.eig_h.push_back(eig_rl(lo.heads.back()));
+            }
+        }
+        lo.h_operator = "eig(R L) of H_h = L R, the rank-HS SVD of H_h";
+        return lo;
+    }
+    lo.growth.applicable = false;
+    lo.growth.formula = "n/a";
+    lo.growth.reason = "attention kind '" + lo.kind + "' exposes no per-head operators";
+    return lo;
+}
+
+std::vector<Complex> ln_nontrivial_eigenvalues(const HeadFactors& f, const Tensor& gamma) {
+    const RowMat L = to_eigen(f.left), R = to_eigen(f.right);
+    const std::int64_t C = L.rows();
+    PRISM_CHECK(gamma.dim() == 1 && gamma.size(0) == C && R.cols() == C, "ln_nontrivial_eigenvalues", "L ",
+                shape_str(f.left.shape()), ", R ", shape_str(f.right.shape()), ", gamma ", shape_str(gamma.shape()),
+                ": expected (C, HS), (HS, C) and (C)");
+    const auto g = gamma.detach().to_vector<double>();
+    const Eigen::VectorXd gv = Eigen::Map<const Eigen::VectorXd>(g.data(), C);
+    // R P diag(gamma) L with P = I - 11^T / C: center the rows of diag(gamma) L
+    RowMat GL = gv.asDiagonal() * L;
+    GL.rowwise() -= GL.colwise().mean();
+    return eigenvalues(from_eigen(R * GL));
 }
 
 }  // namespace prism::diag

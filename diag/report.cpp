@@ -19,6 +19,13 @@ std::string num(double v) {
     return b;
 }
 
+// RFC 4180 field: quoted, inner quotes doubled.
+std::string csv_text(const std::string& v) {
+    std::string o = "\"";
+    for (char c : v) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return o + "\"";
+}
+
 struct Out {
     std::ofstream f;
     Out(const std::string& path, ReportFiles& files) : f(path) {
@@ -67,11 +74,10 @@ ReportFiles write_spectrum_report(const SpectrumReport& rep, const std::string& 
     }
     {
         Out o((d / "smoothing.csv").string(), files);
-        o.f << "layer,name,cos_sim,hc_dc,eff_rank,sigma_ratio,dirichlet,dirichlet_attn\n";
+        o.f << "layer,name,cos_sim,hc_dc,eff_rank,sigma_ratio,dirichlet\n";
         for (const auto& l : rep.smoothing)
             o.f << l.layer << ',' << l.name << ',' << num(l.cos_sim) << ',' << num(l.hc_dc) << ','
-                << num(l.eff_rank) << ',' << num(l.sigma_ratio) << ',' << num(l.dirichlet) << ','
-                << (l.dirichlet_attn ? num(*l.dirichlet_attn) : "") << '\n';
+                << num(l.eff_rank) << ',' << num(l.sigma_ratio) << ',' << num(l.dirichlet) << '\n';
     }
     write_eigs((d / "eig_h.csv").string(), rep, false, files);
     write_eigs((d / "eig_ln.csv").string(), rep, true, files);
@@ -84,10 +90,23 @@ ReportFiles write_spectrum_report(const SpectrumReport& rep, const std::string& 
     }
     {
         Out o((d / "dominant_pair.csv").string(), files);
-        o.f << "layer,head,cases,at_one_h,share_h,at_one_ln,share_ln\n";
+        o.f << "layer,head,applicable,cases,dc_h,tie_h,hf_h,share_dc_h,dc_ln,tie_ln,hf_ln,share_dc_ln\n";
         for (const auto& a : rep.attention)
-            o.f << a.layer << ',' << a.head << ',' << a.samples << ',' << a.dominant_at_one_h << ',' << num(a.share_h())
-                << ',' << a.dominant_at_one_ln << ',' << num(a.share_ln()) << '\n';
+            o.f << a.layer << ',' << a.head << ',' << (a.applicable ? 1 : 0) << ',' << a.dom_h.total() << ','
+                << a.dom_h.dc << ',' << a.dom_h.tie << ',' << a.dom_h.hf << ',' << num(a.share_h()) << ','
+                << a.dom_ln.dc << ',' << a.dom_ln.tie << ',' << a.dom_ln.hf << ',' << num(a.share_ln()) << '\n';
+    }
+    {
+        Out o((d / "layers.csv").string(), files);
+        o.f << "layer,kind,h_operator,growth,eig_min,eig_max,eig_max_abs_imag,eig_ln_min,eig_ln_max,"
+               "negative_gain_share_norm1,negative_gain_share_norm2,cases,dc_h,tie_h,hf_h,dc_ln,tie_ln,hf_ln\n";
+        for (const auto& l : layer_summaries(rep))
+            o.f << l.layer << ',' << csv_text(l.kind) << ',' << csv_text(l.h_operator) << ',' << csv_text(l.growth)
+                << ',' << num(l.eig_min) << ',' << num(l.eig_max) << ',' << num(l.eig_max_abs_imag) << ','
+                << num(l.eig_ln_min) << ',' << num(l.eig_ln_max) << ',' << num(l.negative_gain_share_norm1) << ','
+                << num(l.negative_gain_share_norm2) << ',' << l.dominant_h.total() << ',' << l.dominant_h.dc << ','
+                << l.dominant_h.tie << ',' << l.dominant_h.hf << ',' << l.dominant_ln.dc << ',' << l.dominant_ln.tie
+                << ',' << l.dominant_ln.hf << '\n';
     }
     {
         Out o((d / "ln_gains.csv").string(), files);
@@ -106,8 +125,8 @@ ReportFiles write_spectrum_report(const SpectrumReport& rep, const std::string& 
                     "set key off\nset grid\nset palette rgbformulae 33,13,10\nset cblabel 'layer'\n";
     const auto maxl = std::max<std::int64_t>(rep.depth - 1, 1);
     s += "set cbrange [0:" + std::to_string(maxl) + "]\n";
-    for (auto [png, csv, title] : {std::tuple{"eig_h.png", "eig_h.csv", "eigenvalues of H_h = W_V^h W_O^h"},
-                                   std::tuple{"eig_ln.png", "eig_ln.csv", "eigenvalues of P diag({/Symbol g}) H_h"}}) {
+    for (auto [png, csv, title] : {std::tuple{"eig_h.png", "eig_h.csv", "non-trivial eigenvalues of H_h = W_V^h W_O^h"},
+                                   std::tuple{"eig_ln.png", "eig_ln.csv", "non-trivial eigenvalues of P diag({/Symbol g}) H_h"}}) {
         s += "set output " + path(png) + "\nset title '" + title + " (colour = layer)'\n"
              "set xlabel 'Re {/Symbol l}'\nset ylabel 'Im {/Symbol l}'\n"
              "plot " + path(csv) + " every ::1 using 4:5:1 with points pt 7 ps 0.6 palette\n";

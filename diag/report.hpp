@@ -1,10 +1,12 @@
 // Writing a SpectrumReport to a directory, as `prism spectrum` does:
 //   spectrum.json        everything (diag/spectrum.hpp SpectrumReport::to_json)
-//   smoothing.csv        layer,name,cos_sim,hc_dc,eff_rank,sigma_ratio,dirichlet,dirichlet_attn
-//   eig_h.csv            layer,head,index,re,im      eigenvalues of H_h
-//   eig_ln.csv           layer,head,index,re,im      eigenvalues of P diag(gamma) H_h
+//   smoothing.csv        layer,name,cos_sim,hc_dc,eff_rank,sigma_ratio,dirichlet (attention graph)
+//   eig_h.csv            layer,head,index,re,im      the HS non-trivial eigenvalues of H_h
+//   eig_ln.csv           layer,head,index,re,im      the same for P diag(gamma) H_h
 //   attention_eigs.csv   layer,head,samples,mean_abs_lambda2,max_abs_lambda2,frac_complex
-//   dominant_pair.csv    layer,head,cases,at_one_h,share_h,at_one_ln,share_ln
+//   dominant_pair.csv    layer,head,applicable,cases,dc_h,tie_h,hf_h,share_dc_h,dc_ln,tie_ln,hf_ln,share_dc_ln
+//   layers.csv           diag::layer_summaries: kind, operator, growth formula, spectrum range,
+//                        negative LN gain shares, dominant-pair counts (text fields quoted)
 //   ln_gains.csv         layer,negative_norm1,negative_norm2,size
 //   eig_h.png, eig_ln.png   eigenvalues in the complex plane, coloured by layer
 //   smoothing.png           cos_sim, HC/DC, effective rank against depth

@@ -66,14 +66,6 @@ double hcdc_one(const Eigen::Map<const RowMat>& x) {
     return hc / dc;
 }
 
-double dirichlet_one(const Eigen::Map<const RowMat>& x) {
-    // (1/2) sum_ij |x_i - x_j|^2 = T |X - mean|_F^2, so E = |HC|_F^2 / |X|_F^2.
-    const double all = x.squaredNorm();
-    if (all == 0) return 0.0;
-    Eigen::RowVectorXd mean = x.colwise().mean();
-    return (x.rowwise() - mean).squaredNorm() / all;
-}
-
 }  // namespace
 
 double mean_cosine_similarity(const Tensor& x) {
@@ -115,16 +107,11 @@ SvdStats svd_stats(const Tensor& x) {
     return out;
 }
 
-double dirichlet_energy(const Tensor& x) {
+double dirichlet_energy(const Tensor& x, const Tensor& probs) {
     const auto b = as_batch("dirichlet_energy", x);
-    return batch_mean(b, 4, dirichlet_one);
-}
-
-double dirichlet_energy_attention(const Tensor& x, const Tensor& probs) {
-    const auto b = as_batch("dirichlet_energy_attention", x);
     PRISM_CHECK(probs.defined() && probs.dim() == 4 && probs.size(0) == b.B && probs.size(2) == b.T &&
                     probs.size(3) == b.T,
-                "dirichlet_energy_attention", "X ", shape_str(x.shape()), " with probs ",
+                "dirichlet_energy", "X ", shape_str(x.shape()), " with probs ",
                 probs.defined() ? shape_str(probs.shape()) : "undefined", ": probs must be (B, NH, T, T)");
     const std::int64_t NH = probs.size(1), T = b.T;
     const auto a = probs.detach().to_vector<double>();
@@ -132,11 +119,6 @@ double dirichlet_energy_attention(const Tensor& x, const Tensor& probs) {
     parallel_for(0, b.B, 1, [&](std::int64_t lo, std::int64_t hi) {
         for (std::int64_t s = lo; s < hi; ++s) {
             const auto x1 = b.at(s);
-            const double all = x1.squaredNorm();
-            if (all == 0) {
-                v[s] = 0;
-                continue;
-            }
             // |x_i - x_j|^2 = n_i + n_j - 2 g_ij from the Gram matrix G = X X^T
             const Eigen::MatrixXd g = x1 * x1.transpose();
             const Eigen::VectorXd n = g.diagonal();
@@ -146,7 +128,7 @@ double dirichlet_energy_attention(const Tensor& x, const Tensor& probs) {
                 for (std::int64_t i = 0; i < T; ++i)
                     for (std::int64_t j = 0; j < T; ++j) e += ah[i * T + j] * std::max(0.0, n[i] + n[j] - 2 * g(i, j));
             }
-            v[s] = 0.5 * e / all / static_cast<double>(NH);
+            v[s] = e / static_cast<double>(T) / static_cast<double>(NH);
         }
     });
     double s = 0;
@@ -165,8 +147,7 @@ LayerSmoothing layer_smoothing(const Tensor& x, const Tensor* probs, bool with_s
     } else {
         r.eff_rank = r.sigma_ratio = std::numeric_limits<double>::quiet_NaN();
     }
-    r.dirichlet = dirichlet_energy(x);
-    if (probs && probs->defined()) r.dirichlet_attn = dirichlet_energy_attention(x, *probs);
+    r.dirichlet = probs && probs->defined() ? dirichlet_energy(x, *probs) : std::numeric_limits<double>::quiet_NaN();
     return r;
 }
 
@@ -184,7 +165,7 @@ std::vector<LayerSmoothing> smoothing_from_probes(const nn::ProbeSet& probes, co
         return block < depth && probes.has(n) ? probes.get(n) : Tensor();
     };
     if (input.defined()) {
-        Tensor p = probs_of(0);
+        Tensor p = probs_of(0);  // the embedding: the graph of the attention that reads it
         LayerSmoothing l = layer_smoothing(input, &p, with_svd);
         l.layer = 0;
         l.name = "embed";
@@ -192,8 +173,8 @@ std::vector<LayerSmoothing> smoothing_from_probes(const nn::ProbeSet& probes, co
     }
     for (std::int64_t i = 0; i < depth; ++i) {
         const std::string n = prefix + "." + std::to_string(i) + ".out";
-        // the attention of the next block reads these tokens
-        Tensor p = probs_of(i + 1);
+        // the graph of the attention that produced these tokens
+        Tensor p = probs_of(i);
         LayerSmoothing l = layer_smoothing(probes.get(n), &p, with_svd);
         l.layer = static_cast<std::int64_t>(out.size());
         l.name = n;
@@ -230,7 +211,7 @@ std::vector<LayerSmoothing> smoothing_profile(models::ViT& model, const Tensor& 
 nlohmann::json to_json(const std::vector<LayerSmoothing>& layers) {
     nlohmann::json j;
     auto num = [](double v) -> nlohmann::json { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-    for (const char* k : {"cos_sim", "hc_dc", "eff_rank", "sigma_ratio", "dirichlet", "dirichlet_attn"})
+    for (const char* k : {"cos_sim", "hc_dc", "eff_rank", "sigma_ratio", "dirichlet"})
         j[k] = nlohmann::json::array();
     for (const auto& l : layers) {
         j["cos_sim"].push_back(num(l.cos_sim));
@@ -238,7 +219,6 @@ nlohmann::json to_json(const std::vector<LayerSmoothing>& layers) {
         j["eff_rank"].push_back(num(l.eff_rank));
         j["sigma_ratio"].push_back(num(l.sigma_ratio));
         j["dirichlet"].push_back(num(l.dirichlet));
-        j["dirichlet_attn"].push_back(l.dirichlet_attn ? num(*l.dirichlet_attn) : nlohmann::json(nullptr));
     }
     return j;
 }
@@ -248,15 +228,13 @@ nlohmann::json smoothing_record(models::ViT& model, const Tensor& images) {
     model.eval();
     std::vector<LayerSmoothing> layers;
     try {
-        layers = smoothing_profile(model, images, false);
+        layers = smoothing_profile(model, images, true);
     } catch (...) {
         model.train(was_training);
         throw;
     }
     model.train(was_training);
-    nlohmann::json j = to_json(layers);
-    j.erase("dirichlet_attn");
-    return j;
+    return to_json(layers);
 }
 
 }  // namespace prism::diag

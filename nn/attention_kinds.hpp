@@ -1,4 +1,4 @@
-// The built-in attention kinds beyond "standard" (paper-notes.md sections 2 and 4):
+// The built-in attention kinds beyond "standard" (docs/oversmoothing.md):
 //
 //     spectral-smooth, spectral-sharpen, spectral-free   nn/attention_spectral.hpp
 //     neutreno                                           nn/attention_neutreno.hpp

@@ -1,4 +1,4 @@
-// NeuTRENO (Nguyen et al., NeurIPS 2023; paper-notes.md section 4): standard attention, but in
+// NeuTRENO (Nguyen et al., NeurIPS 2023; docs/oversmoothing.md, section 5): standard attention, but in
 // every layer l >= 1, per head and before the output projection,
 //
 //     U^l = softmax(Q K^T / sqrt(HS)) V^l + alpha (V^0 - V^l)

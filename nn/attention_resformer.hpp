@@ -1,4 +1,4 @@
-// Value-residual attention (Zhou et al., arXiv 2410.17897; paper-notes.md section 4).
+// Value-residual attention (Zhou et al., arXiv 2410.17897; docs/oversmoothing.md, section 5).
 //
 // resformer: layers n >= 1 attend with V' = lambda1 V^0 + lambda2 V^n, V^0 = ctx.v_first (the
 //   values (B, NH, T, HS) of layer 0, gradients flow into it). Config params "lambda1",

@@ -1,4 +1,4 @@
-// Spectral attention (paper-notes.md section 2): each head's feature operator is
+// Spectral attention (docs/oversmoothing.md, section 4): each head's feature operator is
 // H_h = V_h Lambda_h V_h^T, symmetric with real eigenvalues Lambda_h, by construction.
 //
 //     V_H    = Q of qr(theta)                 (C, C), orthogonal, recomputed every forward

@@ -183,8 +183,7 @@ nlohmann::json RunResult::to_json() const {
     nlohmann::json layers_j = nlohmann::json::array(), corr_j = nlohmann::json::array();
     for (const auto& l : layers)
         layers_j.push_back({{"layer", l.layer}, {"name", l.name}, {"cos_sim", l.cos_sim}, {"hc_dc", l.hc_dc},
-                            {"eff_rank", l.eff_rank}, {"sigma_ratio", l.sigma_ratio}, {"dirichlet", l.dirichlet},
-                            {"dirichlet_attn", l.dirichlet_attn ? nlohmann::json(*l.dirichlet_attn) : nlohmann::json()}});
+                            {"eff_rank", l.eff_rank}, {"sigma_ratio", l.sigma_ratio}, {"dirichlet", l.dirichlet}});
     for (const auto& c : corrupted)
         corr_j.push_back({{"corruption", c.name}, {"severity", c.severity}, {"accuracy", c.accuracy}, {"loss", c.loss}});
     return {{"id", key.id()},
@@ -235,7 +234,6 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
             s.eff_rank = num(l.at("eff_rank"));
             s.sigma_ratio = num(l.at("sigma_ratio"));
             s.dirichlet = num(l.at("dirichlet"));
-            if (l.at("dirichlet_attn").is_number()) s.dirichlet_attn = l.at("dirichlet_attn").get<double>();
             r.layers.push_back(s);
         }
         return r;

@@ -1,4 +1,4 @@
-// The oversmoothing study (issue 6, paper-notes.md section 5 scaled down to a CPU): train a ViT
+// The oversmoothing study (issue 6; docs/oversmoothing.md, the paper's design scaled down to a CPU): train a ViT
 // for every cell of the grid  attention kind x depth x data fraction x seed,  then measure each
 // trained model's clean and corrupted test accuracy and its smoothing diagnostics.
 //

@@ -196,9 +196,10 @@ void write_md(const StudyOptions& o, const StudyResult& res, const std::string& 
 
     const auto deepest = *std::max_element(o.depths.begin(), o.depths.end());
     s << "## Last-layer diagnostics at depth " << deepest << "\n\nHC/DC = |HC|_F / |DC|_F; effective rank and "
-         "sigma2/sigma1 of the token matrix; Dirichlet energy on the complete graph (0 = equal tokens); "
-         "DC-dominant = share of (layer, head, image) whose dominant eigenvalue pair of 1 + lambda_A lambda_H is at "
-         "lambda_A = 1 (smoothing wins). Not ranked.\n\n";
+         "sigma2/sigma1 of the token matrix; Dirichlet energy (1/T) sum_ij A_ij |x_i - x_j|^2 on the last block's "
+         "attention graph (0 = equal tokens); DC-dominant = share of (layer, head, image) where the DC mode "
+         "(lambda_A = 1) alone has the largest growth factor of the kind's own layer map (docs/oversmoothing.md; "
+         "ties and not-applicable layers are not counted as DC). Not ranked.\n\n";
     const std::vector<std::string> diag_cols{"method", "cos sim", "HC/DC", "eff. rank", "sigma2/sigma1", "Dirichlet",
                                              "DC-dominant (H)", "DC-dominant (P diag(gamma) H)"};
     const std::vector<std::function<double(const RunResult&)>> diag_values{
@@ -237,8 +238,7 @@ void write_csvs(const StudyResult& res, const fs::path& d, diag::ReportFiles& fi
     runs << "id,attention,depth,data_fraction,seed,train_samples,test_samples,steps,best_val_accuracy,clean_accuracy,"
             "clean_loss,corrupted_mean_accuracy,last_cos_sim,last_hc_dc,last_eff_rank,last_sigma_ratio,last_dirichlet,"
             "dominant_share_h,dominant_share_ln,train_seconds,eval_seconds\n";
-    layers << "id,attention,depth,data_fraction,seed,layer,name,cos_sim,hc_dc,eff_rank,sigma_ratio,dirichlet,"
-              "dirichlet_attn\n";
+    layers << "id,attention,depth,data_fraction,seed,layer,name,cos_sim,hc_dc,eff_rank,sigma_ratio,dirichlet\n";
     corr << "id,attention,depth,data_fraction,seed,corruption,severity,accuracy,loss\n";
     for (const auto& r : res.runs) {
         const auto& l = r.layers.back();
@@ -251,7 +251,7 @@ void write_csvs(const StudyResult& res, const fs::path& d, diag::ReportFiles& fi
         for (const auto& x : r.layers)
             layers << key_cols(r) << ',' << x.layer << ',' << x.name << ',' << csv_num(x.cos_sim) << ','
                    << csv_num(x.hc_dc) << ',' << csv_num(x.eff_rank) << ',' << csv_num(x.sigma_ratio) << ','
-                   << csv_num(x.dirichlet) << ',' << (x.dirichlet_attn ? csv_num(*x.dirichlet_attn) : "") << '\n';
+                   << csv_num(x.dirichlet) << '\n';
         for (const auto& c : r.corrupted)
             corr << key_cols(r) << ',' << c.name << ',' << c.severity << ',' << csv_num(c.accuracy) << ','
                  << csv_num(c.loss) << '\n';

@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(spectrum_report_end_to_end) {
     BOOST_TEST(rep.dominant_cases == 3 * 2 * 4);
     const auto files = diag::write_spectrum_report(rep, dir / "out");
     for (const char* f : {"spectrum.json", "smoothing.csv", "eig_h.csv", "eig_ln.csv", "attention_eigs.csv",
-                          "dominant_pair.csv", "ln_gains.csv"})
+                          "dominant_pair.csv", "layers.csv", "ln_gains.csv"})
         BOOST_TEST(std::filesystem::file_size(dir / ("out/" + std::string(f))) > 0, f);
     if (diag::gnuplot_available()) {
         BOOST_TEST(files.plots);
@@ -214,7 +214,9 @@ BOOST_AUTO_TEST_CASE(spectrum_report_end_to_end) {
     const auto j = nlohmann::json::parse(in);
     BOOST_TEST(j["smoothing"]["cos_sim"].size() == 4u);
     BOOST_TEST(j["heads_spectra"].size() == 6u);
-    BOOST_TEST(j["heads_spectra"][0]["eig_h"].size() == 8u);
+    BOOST_TEST(j["heads_spectra"][0]["eig_h"].size() == 4u);  // HS non-trivial eigenvalues (C = 8, 2 heads)
+    BOOST_TEST(j["layers"].size() == 3u);
+    BOOST_TEST(j["layers"][0]["h_operator"].get<std::string>() == "eig(W_O^h W_V^h) (HS x HS)");
     BOOST_TEST(j["dominant_pair"]["cases"].get<int>() == 24);
     std::ifstream csv(dir / "out/eig_h.csv");
     std::string header;
