@@ -13,7 +13,8 @@ namespace prism::train {
 static void check_test_matches_train(const VisionData& d) {
     const auto &tr = *d.train, &te = *d.test;
     if (te.size() == 0)
-        throw Error("dataset", d.spec, ": the test set is empty (", tr.size(), " training images); add images");
+        throw Error("dataset", d.spec, ": the test set is empty (", tr.size(), " training images)",
+                    d.spec.rfind("folder:", 0) == 0 ? "; folder: holds out 20% of each class, give a class 3+ images" : "");
     if (te.channels != tr.channels || te.height != tr.height || te.width != tr.width)
         throw Error("dataset", d.spec, ": test images ", te.source, " are (", te.channels, ", ", te.height, ", ",
                     te.width, "), training images ", tr.source, " are (", tr.channels, ", ", tr.height, ", ", tr.width,

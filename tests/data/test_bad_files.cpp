@@ -247,7 +247,7 @@ BOOST_AUTO_TEST_CASE(a_folder_too_small_for_a_test_split_is_refused) {
             write_png(d / (c + "/" + std::to_string(k) + ".png"), 30 * k);
         }
     test::check_error([&] { train::load_vision_data("folder:" + d.path.string()); },
-                      {"folder:" + d.path.string(), "test set is empty", "4 training images"});
+                      {"folder:" + d.path.string(), "test set is empty", "4 training images", "3+ images"});
 }
 
 // ---- 5. fashion-mnist:DIR ---------------------------------------------------------------------
