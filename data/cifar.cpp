@@ -47,6 +47,7 @@ ImageDataset load_cifar10(const std::string& dir, bool train) {
     ds.classes = cifar10_classes();
     const fs::path meta = fs::path(dir) / "batches.meta.txt";
     if (fs::exists(meta, ec)) {
+        check_regular_file(meta.string(), "load_cifar10", std::uint64_t(1) << 20);  // no FIFO, no /dev/zero
         std::ifstream f(meta);
         std::vector<std::string> names;
         for (std::string line; std::getline(f, line);) {

@@ -14,9 +14,15 @@ void ImageDataset::check() const {
     if (static_cast<std::int64_t>(pixels.size()) != size() * image_numel())
         throw Error("dataset", name, ": ", pixels.size(), " pixel bytes for ", size(), " images of (", channels, ", ",
                     height, ", ", width, ")");
-    for (std::int64_t i = 0; i < size(); ++i)
-        if (labels[i] < 0 || labels[i] >= num_classes())
-            throw Error("dataset", name, ": label ", labels[i], " of image ", i, " outside [0, ", num_classes(), ")");
+    check_labels(labels, num_classes(), name, "dataset");
+}
+
+void check_labels(const std::vector<std::int64_t>& labels, std::int64_t num_classes, const std::string& where,
+                  const char* op) {
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        if (labels[i] < 0 || labels[i] >= num_classes)
+            throw Error(op, where, ": label ", labels[i], " of image ", i, " is outside [0, ", num_classes, ") (",
+                        num_classes, " classes)");
 }
 
 ImageDataset ImageDataset::subset(const std::vector<std::int64_t>& indices) const {

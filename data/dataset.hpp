@@ -37,6 +37,11 @@ struct ImageDataset {
     std::vector<std::int64_t> class_counts() const;
 };
 
+// Throws prism::Error(op, where, ": label L of image i is outside [0, K) ...") for the first
+// label outside [0, num_classes).
+void check_labels(const std::vector<std::int64_t>& labels, std::int64_t num_classes, const std::string& where,
+                  const char* op);
+
 // Per-channel mean and standard deviation of the pixels in [0, 1] units.
 struct Normalization {
     std::vector<float> mean, std;  // (C) each; empty = no normalisation

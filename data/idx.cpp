@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 
 #include "prism/data/file_io.hpp"
 
@@ -9,29 +10,79 @@ namespace fs = std::filesystem;
 
 namespace prism::data {
 
+namespace {
+
+std::string shape_str(const std::vector<std::int64_t>& dims) {
+    std::string s = "(";
+    for (std::size_t d = 0; d < dims.size(); ++d) s += (d ? ", " : "") + std::to_string(dims[d]);
+    return s + ")";
+}
+
+}  // namespace
+
+// The header is read first, its promise checked (no overflow, under the cap, possible for a
+// gzip file of this size), and then exactly that many bytes are read or decompressed: a
+// gzip bomb stops one byte past the promise.
 IdxArray read_idx(const std::string& path) {
-    const std::vector<std::uint8_t> b = read_maybe_gzip(path, "read_idx");
-    if (b.size() < 4 || b[0] != 0 || b[1] != 0)
-        throw Error("read_idx", path, ": wrong IDX magic (expected 00 00 <type> <ndim>)");
+    const char* op = "read_idx";
+    const std::vector<std::uint8_t> raw = read_file(path, op, kMaxDatasetBytes);
+    std::unique_ptr<Gunzip> z;
+    if (is_gzip(raw)) z = std::make_unique<Gunzip>(raw, path, op);
+    std::size_t pos = 0;  // in `raw` when it is not gzipped
+    auto next = [&](std::uint8_t* dst, std::size_t n) -> std::size_t {
+        if (z) return z->read(dst, n);
+        const std::size_t k = std::min(n, raw.size() - pos);
+        std::copy_n(raw.data() + pos, k, dst);
+        pos += k;
+        return k;
+    };
+
+    std::uint8_t b[4 + 4 * 4];
+    if (next(b, 4) < 4 || b[0] != 0 || b[1] != 0)
+        throw Error(op, path, ": wrong IDX magic (expected 00 00 <type> <ndim>)");
     if (b[2] != 0x08)
-        throw Error("read_idx", path, ": IDX element type 0x", std::hex, int(b[2]), std::dec,
+        throw Error(op, path, ": IDX element type 0x", std::hex, int(b[2]), std::dec,
                     " not supported (only unsigned byte 0x08)");
     const int ndim = b[3];
-    if (ndim < 1 || ndim > 4) throw Error("read_idx", path, ": wrong IDX magic: ", ndim, " dims");
-    if (b.size() < 4 + 4 * std::size_t(ndim)) throw Error("read_idx", path, ": truncated header");
+    if (ndim < 1 || ndim > 4) throw Error(op, path, ": wrong IDX magic: ", ndim, " dims");
+    if (next(b + 4, 4 * std::size_t(ndim)) < 4 * std::size_t(ndim)) throw Error(op, path, ": truncated header");
     IdxArray a;
-    std::size_t n = 1;
+    std::uint64_t n = 1;
+    bool overflow = false;
     for (int d = 0; d < ndim; ++d) {
-        const std::uint8_t* p = b.data() + 4 + 4 * d;
+        const std::uint8_t* p = b + 4 + 4 * d;
         const std::uint32_t s = (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
         a.dims.push_back(s);
-        n *= s;
+        overflow = overflow || __builtin_mul_overflow(n, std::uint64_t(s), &n);
     }
+    if (overflow || n > kMaxDatasetBytes)
+        throw Error(op, path, ": header shape ", shape_str(a.dims), " promises ",
+                    overflow ? std::string("more than 2^64") : std::to_string(n), " bytes of data, beyond the ",
+                    size_cap_str(kMaxDatasetBytes), " cap (corrupt header?)");
     const std::size_t head = 4 + 4 * std::size_t(ndim);
-    if (b.size() - head != n)
-        throw Error("read_idx", path, ": header promises ", n, " bytes of data, file has ", b.size() - head,
-                    b.size() - head < n ? " (truncated)" : " (trailing bytes)");
-    a.data.assign(b.begin() + head, b.end());
+    if (!z) {
+        if (raw.size() - head != n)
+            throw Error(op, path, ": header promises ", n, " bytes of data, file has ", raw.size() - head,
+                        raw.size() - head < n ? " (truncated)" : " (trailing bytes)");
+        a.data.assign(raw.begin() + head, raw.end());
+        return a;
+    }
+    if (n > kMaxGzipRatio * raw.size())
+        throw Error(op, path, ": header shape ", shape_str(a.dims), " promises ", n, " bytes of data, more than a ",
+                    raw.size(), "-byte gzip file can hold (corrupt header or truncated file)");
+    constexpr std::size_t kChunk = 1 << 24;  // grow as the data arrives, not as the header says
+    while (a.data.size() < n) {
+        const std::size_t old = a.data.size(), step = std::min<std::uint64_t>(kChunk, n - old);
+        a.data.resize(old + step);
+        const std::size_t got = next(a.data.data() + old, step);
+        if (got < step)
+            throw Error(op, path, ": header promises ", n, " bytes of data, the gzip stream holds ", old + got,
+                        " (truncated)");
+    }
+    std::uint8_t extra;
+    if (next(&extra, 1) != 0)
+        throw Error(op, path, ": gzip stream holds more than the ", n,
+                    " bytes of data the header promises (trailing bytes or a gzip bomb)");
     return a;
 }
 
@@ -54,6 +105,8 @@ ImageDataset load_idx(const std::string& images_path, const std::string& labels_
         throw Error("load_idx", images_path, " has ", im.dims[0], " images but ", labels_path, " has ", lb.dims[0],
                     " labels (count mismatch)");
     if (im.dims[0] == 0) throw Error("load_idx", images_path, ": no images");
+    for (std::size_t d = 1; d < im.dims.size(); ++d)
+        if (im.dims[d] == 0) throw Error("load_idx", images_path, ": images of shape ", shape_str(im.dims), " are empty");
     ImageDataset ds;
     ds.source = images_path;
     ds.height = im.dims[1], ds.width = im.dims[2];
@@ -69,11 +122,11 @@ ImageDataset load_idx(const std::string& images_path, const std::string& labels_
                     ds.pixels[(i * C + c) * HW + k] = im.data[(i * HW + k) * C + c];
     }
     ds.labels.assign(lb.data.begin(), lb.data.end());
-    const std::int64_t k = *std::max_element(ds.labels.begin(), ds.labels.end()) + 1;
-    if (classes.empty())
+    if (classes.empty()) {  // the classes are the labels seen
+        const std::int64_t k = *std::max_element(ds.labels.begin(), ds.labels.end()) + 1;
         for (std::int64_t c = 0; c < k; ++c) classes.push_back(std::to_string(c));
-    if (static_cast<std::int64_t>(classes.size()) < k)
-        throw Error("load_idx", labels_path, ": label ", k - 1, " but only ", classes.size(), " class names");
+    }
+    check_labels(ds.labels, static_cast<std::int64_t>(classes.size()), labels_path, "load_idx");
     ds.classes = std::move(classes);
     return ds;
 }

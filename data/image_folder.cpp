@@ -20,7 +20,7 @@ static bool is_image_file(const fs::path& p) {
 }
 
 std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderOptions& opt) {
-    const std::vector<std::uint8_t> bytes = read_file(path, "load_image");
+    const std::vector<std::uint8_t> bytes = read_file(path, "load_image", kMaxImageBytes);
     int w = 0, h = 0, c = 0;
     const int want = opt.channels == 1 ? 1 : 3;  // stb converts channels for us
     std::uint8_t* px = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, want);

@@ -18,7 +18,11 @@ struct ImageFolderOptions {
 
 ImageDataset load_image_folder(const std::string& root, const ImageFolderOptions& opt = {});
 
-// Decodes one image file (PNG/JPEG/BMP/...) to (channels, height, width) uint8.
+// The largest image file read (stb_image takes sizes as int).
+inline constexpr std::uint64_t kMaxImageBytes = std::uint64_t(1) << 30;
+
+// Decodes one image file (PNG/JPEG/BMP/...) to (channels, height, width) uint8. Only regular
+// files: a FIFO, a directory or a file above kMaxImageBytes is an error naming the file.
 std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderOptions& opt);
 
 }  // namespace prism::data

@@ -6,11 +6,16 @@
 
 namespace prism::data {
 
-DataLoader::DataLoader(std::shared_ptr<const ImageDataset> ds, std::vector<std::int64_t> indices, LoaderOptions opt)
-    : ds_(std::move(ds)), indices_(std::move(indices)), opt_(std::move(opt)) {
+DataLoader::DataLoader(std::shared_ptr<const ImageDataset> ds, std::optional<std::vector<std::int64_t>> indices,
+                       LoaderOptions opt)
+    : ds_(std::move(ds)), opt_(std::move(opt)) {
     if (!ds_) throw Error("DataLoader", "null dataset");
     ds_->check();
-    if (indices_.empty()) {
+    if (indices) {
+        if (indices->empty())
+            throw Error("DataLoader", ds_->source, ": empty index list (a split or fraction that kept no images)");
+        indices_ = std::move(*indices);
+    } else {
         indices_.resize(ds_->size());
         std::iota(indices_.begin(), indices_.end(), 0);
     }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <future>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "prism/core/tensor.hpp"
@@ -44,9 +45,13 @@ struct Batch {
 
 class DataLoader {
    public:
-    // Iterates over `indices` of `ds` (all images when empty).
-    DataLoader(std::shared_ptr<const ImageDataset> ds, std::vector<std::int64_t> indices, LoaderOptions opt);
-    DataLoader(std::shared_ptr<const ImageDataset> ds, LoaderOptions opt) : DataLoader(std::move(ds), {}, std::move(opt)) {}
+    // Iterates over `indices` of `ds`, or over all images when `indices` is nullopt (`{}`).
+    // An empty list is an error, never "all": a split that left nothing must not silently
+    // become the whole dataset (the validation images trained on).
+    DataLoader(std::shared_ptr<const ImageDataset> ds, std::optional<std::vector<std::int64_t>> indices,
+               LoaderOptions opt);
+    DataLoader(std::shared_ptr<const ImageDataset> ds, LoaderOptions opt)
+        : DataLoader(std::move(ds), std::nullopt, std::move(opt)) {}
     ~DataLoader();
     DataLoader(const DataLoader&) = delete;
     DataLoader& operator=(const DataLoader&) = delete;

@@ -3,28 +3,20 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <unistd.h>
 
 #include "prism/core/error.hpp"
 #include "prism/core/rng.hpp"
+#include "prism/data/file_io.hpp"
 
 namespace prism::data {
 
 namespace fs = std::filesystem;
 
 std::string read_text_file(const std::string& path) {
-    std::error_code ec;
-    if (!fs::exists(path, ec)) throw Error("text", path, ": no such file");
-    if (fs::is_directory(path, ec)) throw Error("text", path, ": is a directory, expected a text file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error("text", path, ": cannot open for reading");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string s = ss.str();
-    if (s.empty()) throw Error("text", path, ": file is empty");
-    return s;
+    const std::vector<std::uint8_t> b = read_file(path, "text", kMaxTextBytes);
+    if (b.empty()) throw Error("text", path, ": file is empty");
+    return std::string(b.begin(), b.end());
 }
 
 std::string kjv_path() {

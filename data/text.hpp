@@ -24,7 +24,10 @@ struct Corpus {
     std::string name;  // the file path (or the cache path of "kjv") for error messages
 };
 
-// Reads a whole file; errors name the file when it is missing or empty.
+// The largest text file read (as bytes; a char-level tokenizer makes 4x as many token bytes).
+inline constexpr std::uint64_t kMaxTextBytes = std::uint64_t(4) << 30;
+// Reads a whole regular file; errors name the file when it is missing, empty, a directory,
+// not a regular file (a FIFO, /dev/zero) or larger than kMaxTextBytes.
 std::string read_text_file(const std::string& path);
 
 // The King James Bible from Debian's bible-kjv (`bible -f "Gen 1:1-Rev 22:21"`), extracted

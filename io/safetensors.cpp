@@ -17,6 +17,7 @@
 #include <tuple>
 
 #include "prism/autograd/grad_mode.hpp"
+#include "prism/core/regular_file.hpp"
 
 namespace prism::io {
 
@@ -195,12 +196,8 @@ Tensor read_tensor(int fd, const Entry& e, std::uint64_t data_start, const std::
 SafetensorsFile load_safetensors(const std::string& path) {
     const char* op = "load_safetensors";
     Fd f;
-    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (f.fd < 0) throw Error(op, path, ": cannot open: ", errno_str());
-    struct stat st {};
-    if (::fstat(f.fd, &st) != 0) throw Error(op, path, ": cannot stat: ", errno_str());
-    if (!S_ISREG(st.st_mode)) throw Error(op, path, ": not a regular file");
-    const auto size = static_cast<std::uint64_t>(st.st_size);
+    std::uint64_t size = 0;  // a FIFO, /dev/zero or a directory is refused before it is read
+    f.fd = open_regular_file(path, op, kNoSizeCap, &size);
     if (size < 8) throw Error(op, path, ": file is ", size, " bytes, shorter than the 8-byte header length");
 
     unsigned char lenbuf[8];

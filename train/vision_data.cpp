@@ -8,6 +8,21 @@
 
 namespace prism::train {
 
+// The model is built from the training set; a test set it cannot take (another image shape,
+// labels beyond its classes, no images) is refused now rather than after the training.
+static void check_test_matches_train(const VisionData& d) {
+    const auto &tr = *d.train, &te = *d.test;
+    if (te.size() == 0)
+        throw Error("dataset", d.spec, ": the test set is empty (", tr.size(), " training images)",
+                    d.spec.rfind("folder:", 0) == 0 ? "; folder: holds out 20% of each class, give a class 3+ images" : "");
+    if (te.channels != tr.channels || te.height != tr.height || te.width != tr.width)
+        throw Error("dataset", d.spec, ": test images ", te.source, " are (", te.channels, ", ", te.height, ", ",
+                    te.width, "), training images ", tr.source, " are (", tr.channels, ", ", tr.height, ", ", tr.width,
+                    ")");
+    data::check_labels(te.labels, tr.num_classes(), d.spec + ": test set " + te.source + " (the training set has " +
+                                                        std::to_string(tr.num_classes()) + " classes)", "dataset");
+}
+
 VisionData load_vision_data(const std::string& spec, std::uint64_t seed) {
     VisionData d;
     d.spec = spec;
@@ -17,9 +32,10 @@ VisionData load_vision_data(const std::string& spec, std::uint64_t seed) {
     auto need_dir = [&] {
         if (dir.empty()) throw Error("dataset", "'", spec, "' needs a directory: ", kind, ":DIR");
     };
-    if (kind == "fashion-mnist") {
-        d.train = std::make_shared<data::ImageDataset>(data::load_fashion_mnist(true));
-        d.test = std::make_shared<data::ImageDataset>(data::load_fashion_mnist(false));
+    if (kind == "fashion-mnist") {  // fashion-mnist:DIR reads DIR instead of Debian's copy
+        const std::string from = dir.empty() ? data::kFashionMnistDir : dir;
+        d.train = std::make_shared<data::ImageDataset>(data::load_fashion_mnist(true, from));
+        d.test = std::make_shared<data::ImageDataset>(data::load_fashion_mnist(false, from));
         d.augment = {2, false};
     } else if (kind == "mnist") {
         need_dir();
@@ -42,6 +58,7 @@ VisionData load_vision_data(const std::string& spec, std::uint64_t seed) {
     } else {
         throw Error("dataset", "unknown dataset '", spec, "' (expected fashion-mnist, mnist:DIR, cifar10:DIR or folder:DIR)");
     }
+    check_test_matches_train(d);
     return d;
 }
 

@@ -1,5 +1,5 @@
 // Named image datasets, as the CLI and the study runner spell them:
-//   fashion-mnist          Debian's dataset-fashion-mnist (the default)
+//   fashion-mnist[:DIR]    Fashion-MNIST IDX files in DIR (default: Debian's dataset-fashion-mnist)
 //   mnist:DIR              MNIST, or any {train,t10k}-{images,labels} IDX files in DIR
 //   cifar10:DIR            CIFAR-10 binary batches in DIR
 //   folder:DIR             an image folder, one subfolder per class (test split held out)
@@ -18,7 +18,9 @@ struct VisionData {
     data::Augment augment;  // what suits the dataset (no flips for digits or clothing crops)
 };
 
-// Loads both splits; errors name the spec and the file.
+// Loads both splits; errors name the spec and the file. A test set the model built from the
+// training set cannot take (empty, another image shape, labels beyond the training classes)
+// is an error here, before any training.
 VisionData load_vision_data(const std::string& spec, std::uint64_t seed = 0);
 
 }  // namespace prism::train

@@ -1,6 +1,7 @@
 #include "prism/train/vit_run.hpp"
 
 #include <filesystem>
+#include <optional>
 
 #include "prism/data/split.hpp"
 #include "prism/diag/smoothing.hpp"
@@ -70,6 +71,10 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
     const data::Split split = data::train_val_split(*data.train, o.val_fraction, o.seed);
     const auto train_idx = data::stratified_fraction(*data.train, split.train, o.data_fraction, o.seed);
     r.train_samples = static_cast<std::int64_t>(train_idx.size());
+    if (train_idx.empty())
+        throw Error("vit", data.spec, ": --val-fraction ", o.val_fraction, " and --data-fraction ", o.data_fraction,
+                    " leave no training images (", data.train->size(), " images: ", split.val.size(),
+                    " to validation, ", split.train.size(), " to training); lower --val-fraction");
 
     data::LoaderOptions lo;
     lo.batch_size = o.batch_size;
@@ -81,8 +86,9 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
     eo.shuffle = false;
     eo.augment = {};
     eo.batch_size = 500;
-    data::DataLoader val(data.train, split.val, eo);
     const bool has_val = !split.val.empty();
+    std::optional<data::DataLoader> val;
+    if (has_val) val.emplace(data.train, split.val, eo);
 
     ClassifierOptions to = o.train;
     Tensor probe_images;  // (<= 32, C, H, W), fixed for the whole run
@@ -99,7 +105,7 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
         to.probe = [&] { return nlohmann::json{{"smoothing", diag::smoothing_record(model, probe_images)}}; };
     }
     auto forward = [&](const Tensor& x) { return model.forward(x); };
-    r.fit = fit_classifier(model, forward, train, has_val ? &val : nullptr, to, r.config.to_json());
+    r.fit = fit_classifier(model, forward, train, has_val ? &*val : nullptr, to, r.config.to_json());
 
     // test accuracy of the best checkpoint (by validation accuracy), else of the final model
     const std::string best = o.train.out_dir.empty() ? "" : o.train.out_dir + "/best.safetensors";
