@@ -8,6 +8,7 @@
 
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/autograd/node.hpp"
+#include "prism/core/layout.hpp"
 #include "prism/ops/elementwise.hpp"
 
 namespace prism {
@@ -154,8 +155,6 @@ void Tensor::retain_grad() {
     get()->retains_grad = true;
 }
 
-Tensor Tensor::detach() const {
-    return Tensor::from_storage(storage(), shape(), strides(), offset(), dtype());
-}
+Tensor Tensor::detach() const { return layout::alias(*this); }
 
 }  // namespace prism

@@ -106,6 +106,34 @@ template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<std::int32_t> Tensor::to_vector<std::int32_t>() const;
 template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 
+Tensor& Tensor::set_(std::shared_ptr<Storage> storage, std::int64_t offset, const Strides& strides) {
+    if (!storage) throw Error("set_", "null storage for tensor ", shape_str(shape()));
+    if (strides.size() != shape().size())
+        throw Error("set_", "strides ", shape_str(strides), " do not match shape ", shape_str(shape()));
+    std::int64_t last = offset;  // the furthest element the layout reaches
+    for (std::size_t d = 0; d < strides.size(); ++d) {
+        if (strides[d] < 0) throw Error("set_", "negative stride in ", shape_str(strides));
+        if (shape()[d] > 0) last += (shape()[d] - 1) * strides[d];
+    }
+    const auto capacity = static_cast<std::int64_t>(storage->nbytes() / itemsize());
+    if (offset < 0 || (numel() > 0 && last >= capacity))
+        throw Error("set_", "shape ", shape_str(shape()), " with strides ", shape_str(strides), " at offset ", offset,
+                    " reads past a storage of ", capacity, " elements");
+    impl().storage = std::move(storage);
+    impl().strides = strides;
+    impl().offset = offset;
+    return *this;
+}
+
+Tensor& Tensor::set_(const Tensor& source) {
+    impl().storage = source.storage();
+    impl().shape = source.shape();
+    impl().strides = source.strides();
+    impl().offset = source.offset();
+    impl().dtype = source.dtype();
+    return *this;
+}
+
 Tensor& Tensor::fill_(double value) {
     dispatch(dtype(), [&](auto tag) {
         using T = decltype(tag);

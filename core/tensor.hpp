@@ -109,6 +109,14 @@ class Tensor {
     Tensor& fill_(double value);
     Tensor& copy_(const Tensor& src);  // src broadcasts to this shape; dtypes may differ
     Tensor& zero_() { return fill_(0.0); }
+    // Re-points this tensor (every handle to it) at `storage`, with this layout; the old
+    // storage is released when nothing else views it. PyTorch's Tensor.set_. Used by the
+    // optimizers to alias parameters into one flat slab. Throws when the layout would read
+    // outside the storage or the shape's element count changes.
+    Tensor& set_(std::shared_ptr<Storage> storage, std::int64_t offset, const Strides& strides);
+    // Makes this tensor view exactly what `source` views (storage, shape, strides, offset,
+    // dtype); its autograd state stays. Used by Module::to(dtype) to convert in place.
+    Tensor& set_(const Tensor& source);
 
     // ---- views and copies (differentiable; defined in autograd/views.cpp) ----------------
     Tensor view(const Shape& shape) const;     // no copy; throws if strides do not allow it

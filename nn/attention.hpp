@@ -11,7 +11,7 @@
 //     nn::register_attention("neutreno", [](const nn::AttentionConfig& c, const nn::AttentionArgs& a) {
 //         return std::make_shared<NeuTRENOAttention>(c, a);
 //     });
-//     auto attn = nn::make_attention({.kind = "neutreno", .params = {{"lambda", 0.6}}}, 192, 3, 0);
+//     auto attn = nn::make_attention({.kind = "neutreno", .params = {{"alpha", 0.6}}}, 192, 3, 0);
 #pragma once
 #include <array>
 #include <functional>

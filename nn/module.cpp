@@ -167,14 +167,9 @@ Module& Module::to(DType dtype) {
             NoGradGuard ng;
             c = t.detach().to(dtype).contiguous();
         }
-        // Swap the data under the same TensorImpl, so every handle (layer members) sees it.
-        TensorImpl* impl = t.get();
-        impl->storage = c.storage();
-        impl->shape = c.shape();
-        impl->strides = c.strides();
-        impl->offset = c.offset();
-        impl->dtype = c.dtype();
-        impl->grad.reset();
+        // Swap the data under the same tensor, so every handle (layer members) sees it.
+        t.set_(c);
+        t.zero_grad();
     };
     for (auto& [n, t] : named_parameters()) convert(t);
     for (auto& [n, t] : named_buffers()) convert(t);

@@ -4,6 +4,7 @@
 #include <limits>
 #include <vector>
 
+#include "prism/core/layout.hpp"
 #include "prism/core/parallel.hpp"
 #include "prism/ops/gemm.hpp"
 #include "prism/ops/nn_simd.hpp"
@@ -46,7 +47,7 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
     check_qkv(q, k, v);
     const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
     AttentionForward res{Tensor::empty(q.shape(), q.dtype()), Tensor::empty({B, NH, T_, T_}, q.dtype())};
-    const Tensor mk = mask.defined() ? mask.detach().contiguous() : mask;
+    const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
     dispatch_floating(q.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const Head<T> hq(q), hk(k), hv(v);
@@ -81,7 +82,7 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
     const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
     AttentionGrads g{Tensor::empty(q.shape(), q.dtype()), Tensor::empty(q.shape(), q.dtype()),
                      Tensor::empty(q.shape(), q.dtype())};
-    const Tensor mk = mask.defined() ? mask.detach().contiguous() : mask;
+    const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
     dispatch_floating(q.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const Head<T> hq(q), hk(k), hv(v), hg(dout);
@@ -128,7 +129,7 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
 namespace ref {
 AttentionForward attention_forward(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, bool causal) {
     check_qkv(q_in, k_in, v_in);
-    const Tensor q = q_in.detach().contiguous(), k = k_in.detach().contiguous(), v = v_in.detach().contiguous();
+    const Tensor q = layout::contiguous(q_in), k = layout::contiguous(k_in), v = layout::contiguous(v_in);
     const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
     AttentionForward res{Tensor::zeros(q.shape(), q.dtype()), Tensor::zeros({B, NH, T_, T_}, q.dtype())};
     dispatch_floating(q.dtype(), [&](auto tag) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "prism/core/layout.hpp"
 #include "prism/core/parallel.hpp"
 #include "prism/ops/nn_simd.hpp"
 
@@ -98,7 +99,7 @@ CrossEntropyForward cross_entropy(const Tensor& logits, const Tensor& target, st
     PRISM_CHECK(label_smoothing >= 0.0 && label_smoothing <= 1.0, "cross_entropy", "label_smoothing ",
                 label_smoothing, " not in [0, 1]");
     const std::int64_t N = logits.size(0), C = logits.size(1);
-    const Tensor x = logits.detach().contiguous(), t = target.detach().to(kInt64).contiguous();
+    const Tensor x = layout::contiguous(logits), t = layout::contiguous(layout::to(target, kInt64));
     const std::int64_t* tp = t.data<std::int64_t>();
     CrossEntropyForward res{Tensor::empty({N}, x.dtype()), Tensor::empty({N}, x.dtype()), 0};
     for (std::int64_t r = 0; r < N; ++r) {
@@ -117,8 +118,8 @@ CrossEntropyForward cross_entropy(const Tensor& logits, const Tensor& target, st
 
 Tensor cross_entropy_backward(const Tensor& logits, const Tensor& target, const Tensor& lse, const Tensor& grow,
                               std::int64_t ignore_index, double label_smoothing) {
-    const Tensor x = logits.detach().contiguous(), t = target.detach().to(kInt64).contiguous();
-    const Tensor g = grow.detach().contiguous();
+    const Tensor x = layout::contiguous(logits), t = layout::contiguous(layout::to(target, kInt64));
+    const Tensor g = layout::contiguous(grow);
     const std::int64_t N = x.size(0), C = x.size(1);
     Tensor dx = Tensor::empty({N, C}, x.dtype());
     dispatch_floating(x.dtype(), [&](auto tag) {

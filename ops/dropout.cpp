@@ -1,5 +1,6 @@
 #include "prism/ops/dropout.hpp"
 
+#include "prism/core/layout.hpp"
 #include "prism/core/parallel.hpp"
 
 namespace prism::ops {
@@ -21,7 +22,7 @@ Tensor dropout_mask(const Shape& shape, DType dtype, double p, Generator& gen) {
 Tensor mul_mask(const Tensor& x_in, const Tensor& mask_in) {
     PRISM_CHECK(x_in.shape() == mask_in.shape() && x_in.dtype() == mask_in.dtype(), "dropout", "input ",
                 shape_str(x_in.shape()), " and mask ", shape_str(mask_in.shape()), " differ");
-    const Tensor x = x_in.detach().contiguous(), mask = mask_in.detach().contiguous();
+    const Tensor x = layout::contiguous(x_in), mask = layout::contiguous(mask_in);
     Tensor out = Tensor::empty(x.shape(), x.dtype());
     dispatch_floating(x.dtype(), [&](auto tag) {
         using T = decltype(tag);

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "prism/core/layout.hpp"
 #include "prism/core/parallel.hpp"
 
 namespace prism::ops {
@@ -26,7 +27,7 @@ Tensor embedding(const Tensor& ids, const Tensor& weight) {
     for (std::size_t i = 0; i < id.size(); ++i)
         PRISM_CHECK(id[i] >= 0 && id[i] < V, "embedding", "ids ", shape_str(ids.shape()), ", weight ",
                     shape_str(weight.shape()), ": id ", id[i], " at position ", i, " is out of range for V = ", V);
-    const Tensor w = weight.detach().contiguous();
+    const Tensor w = layout::contiguous(weight);
     Shape shape = ids.shape();
     shape.push_back(C);
     Tensor out = Tensor::empty(shape, w.dtype());
@@ -41,7 +42,7 @@ Tensor embedding(const Tensor& ids, const Tensor& weight) {
 }
 
 Tensor embedding_backward(const Tensor& ids, const Tensor& g_in, std::int64_t V) {
-    const Tensor g = g_in.detach().contiguous();
+    const Tensor g = layout::contiguous(g_in);
     const std::int64_t C = g.size(-1);
     const auto id = ids_vector(ids);
     const std::int64_t n = static_cast<std::int64_t>(id.size());
@@ -65,7 +66,7 @@ Tensor embedding_backward(const Tensor& ids, const Tensor& g_in, std::int64_t V)
 
 namespace ref {
 Tensor embedding_backward(const Tensor& ids, const Tensor& g_in, std::int64_t V) {
-    const Tensor g = g_in.detach().contiguous();
+    const Tensor g = layout::contiguous(g_in);
     const std::int64_t C = g.size(-1);
     const auto id = ids_vector(ids);
     Tensor dw = Tensor::zeros({V, C}, g.dtype());

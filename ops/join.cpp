@@ -1,5 +1,7 @@
 #include "prism/ops/join.hpp"
 
+#include "prism/core/layout.hpp"
+
 namespace prism::ops {
 
 namespace {
@@ -27,7 +29,7 @@ Tensor cat(const std::vector<Tensor>& xs, std::int64_t dim) {
     Tensor out = Tensor::empty(shape, x0.dtype());
     std::int64_t off = 0;
     for (const Tensor& x : xs) {
-        out.narrow(d, off, x.size(d)).copy_(x);
+        layout::narrow(out, d, off, x.size(d)).copy_(x);
         off += x.size(d);
     }
     return out;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "prism/core/layout.hpp"
 #include "prism/core/parallel.hpp"
 #include "prism/ops/nn_simd.hpp"
 
@@ -165,7 +166,7 @@ PRISM_LN_INST(ref, double)
 #undef PRISM_LN_INST
 
 namespace {
-Tensor contig(const Tensor& t) { return t.defined() ? t.detach().contiguous() : t; }
+Tensor contig(const Tensor& t) { return t.defined() ? layout::contiguous(t) : t; }
 }  // namespace
 
 LayerNormResult layer_norm(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, double eps) {

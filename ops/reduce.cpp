@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "prism/core/iterate.hpp"
+#include "prism/core/layout.hpp"
 #include "prism/ops/elementwise.hpp"
 #include "prism/ops/loop.hpp"
 #include "prism/ops/unary.hpp"
@@ -49,7 +50,7 @@ struct Plan {
 
 Plan make_plan(const Tensor& x_in, const std::vector<std::int64_t>& rdims) {
     Plan p;
-    const Tensor x = x_in.detach();
+    const Tensor x = layout::alias(x_in);
     const Shape& sh = x.shape();
     auto red = [&](std::size_t d) { return std::binary_search(rdims.begin(), rdims.end(), static_cast<std::int64_t>(d)); };
     // state: 0 before the reduced block, 1 inside, 2 after; a reduced dim after the block breaks it
@@ -83,7 +84,7 @@ Plan make_plan(const Tensor& x_in, const std::vector<std::int64_t>& rdims) {
         perm.push_back(d);
         p.R *= sh[d];
     }
-    const Tensor xp = x.permute(perm);
+    const Tensor xp = layout::permute(x, perm);
     p.x = expand_copy(xp, xp.shape());
     return p;
 }
@@ -193,7 +194,7 @@ void split3(const Shape& shape, std::int64_t d, std::int64_t& K1, std::int64_t& 
 std::pair<Tensor, Tensor> max(const Tensor& x_in, std::int64_t dim, bool keepdim) {
     detail::check_float(x_in, "max");
     const std::int64_t d = wrap_dim(dim, std::max<std::int64_t>(x_in.dim(), 1), "max");
-    const Tensor x = x_in.dim() == 0 ? x_in.detach().reshape({1}) : x_in.detach();
+    const Tensor x = x_in.dim() == 0 ? layout::reshape(x_in, {1}) : layout::alias(x_in);
     PRISM_CHECK(x.shape()[d] > 0, "max", "input ", shape_str(x.shape()), ": dim ", d, " has size 0");
     const Tensor xc = x.is_contiguous() ? x : expand_copy(x, x.shape());
     std::int64_t K1, R, K2;
@@ -233,8 +234,8 @@ Tensor max_backward(const Tensor& grad, const Tensor& indices, const Shape& shap
     std::int64_t K1, R, K2;
     split3(shape, d, K1, R, K2);
     // grad and indices hold K1 * K2 elements in (K1, K2) order with or without keepdim
-    const Tensor g = grad.is_contiguous() ? grad.detach() : expand_copy(grad, grad.shape());
-    const Tensor ix = indices.is_contiguous() ? indices : indices.contiguous();
+    const Tensor g = grad.is_contiguous() ? layout::alias(grad) : expand_copy(grad, grad.shape());
+    const Tensor ix = layout::contiguous(indices);
     dispatch_floating(grad.dtype(), [&](auto tag) {
         using T = decltype(tag);
         const T* pg = g.data<T>();
@@ -254,8 +255,8 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
     std::vector<std::int64_t> dims;
     for (std::size_t d = 0; d < g.shape().size(); ++d)
         if (d < lead || (shape[d - lead] == 1 && g.shape()[d] != 1)) dims.push_back(static_cast<std::int64_t>(d));
-    if (dims.empty()) return g.detach().reshape(shape);
-    return sum(g, dims, true).reshape(shape);
+    if (dims.empty()) return layout::reshape(g, shape);
+    return layout::reshape(sum(g, dims, true), shape);
 }
 
 // ---- reference loops ---------------------------------------------------------------------
@@ -275,7 +276,7 @@ Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim)
     });
     Tensor out = Tensor::empty(reduced_shape(x.shape(), rd, keepdim), kFloat64);
     std::copy(acc.begin(), acc.end(), out.data<double>());
-    return out.to(x.dtype()).detach();
+    return layout::to(out, x.dtype());
 }
 
 std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
@@ -294,7 +295,7 @@ std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
             vals[k1 * K2 + k] = v[(k1 * R + best) * K2 + k];
             idx[k1 * K2 + k] = best;
         }
-    return {Tensor::from_vector(vals, osh).to(x.dtype()).detach(), Tensor::from_vector(idx, osh)};
+    return {layout::to(Tensor::from_vector(vals, osh), x.dtype()), Tensor::from_vector(idx, osh)};
 }
 
 }  // namespace ref

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "prism/core/layout.hpp"
 #include "prism/core/parallel.hpp"
 #include "prism/ops/nn_simd.hpp"
 
@@ -14,11 +15,10 @@ std::int64_t row_grain(std::int64_t n) { return std::max<std::int64_t>(1, 32768 
 
 // dim moved to the end, contiguous: the layout every row kernel wants.
 Tensor to_rows(const Tensor& x, std::int64_t d) {
-    const Tensor t = x.detach();
-    return (d == t.dim() - 1 ? t : t.transpose(d, -1)).contiguous();
+    return layout::contiguous(d == x.dim() - 1 ? layout::alias(x) : layout::transpose(x, d, -1));
 }
 Tensor from_rows(const Tensor& r, std::int64_t d, std::int64_t ndim) {
-    return d == ndim - 1 ? r : r.transpose(d, -1).contiguous();
+    return d == ndim - 1 ? r : layout::contiguous(layout::transpose(r, d, -1));
 }
 }  // namespace
 
@@ -103,7 +103,7 @@ Tensor softmax(const Tensor& x, std::int64_t dim, bool log) {
     const char* op = log ? "log_softmax" : "softmax";
     PRISM_CHECK(is_floating(x.dtype()), op, "input ", shape_str(x.shape()), " is ", dtype_name(x.dtype()),
                 ", expected a floating dtype");
-    if (x.dim() == 0) return softmax(x.reshape({1}), 0, log).reshape({});
+    if (x.dim() == 0) return layout::reshape(softmax(layout::reshape(x, {1}), 0, log), {});
     const std::int64_t d = wrap_dim(dim, x.dim(), op);
     const Tensor r = to_rows(x, d);
     Tensor y = Tensor::empty(r.shape(), r.dtype());
@@ -119,7 +119,8 @@ Tensor softmax_backward(const Tensor& y, const Tensor& gy, std::int64_t dim, boo
     const char* op = log ? "log_softmax_backward" : "softmax_backward";
     PRISM_CHECK(y.shape() == gy.shape() && y.dtype() == gy.dtype(), op, "output ", shape_str(y.shape()),
                 " and its gradient ", shape_str(gy.shape()), " differ");
-    if (y.dim() == 0) return softmax_backward(y.reshape({1}), gy.reshape({1}), 0, log).reshape({});
+    if (y.dim() == 0)
+        return layout::reshape(softmax_backward(layout::reshape(y, {1}), layout::reshape(gy, {1}), 0, log), {});
     const std::int64_t d = wrap_dim(dim, y.dim(), op);
     const Tensor ry = to_rows(y, d), rg = to_rows(gy, d);
     Tensor gx = Tensor::empty(ry.shape(), ry.dtype());

@@ -58,10 +58,7 @@ Optimizer::Optimizer(const char* name, std::vector<ParamGroup> groups, double lr
             const Slot& s = f.slots[j];
             Tensor dst = slab_view(f.param, s, p);
             dst.copy_(p);
-            TensorImpl* impl = p.get();
-            impl->storage = f.param;
-            impl->strides = dst.strides();
-            impl->offset = s.offset;
+            p.set_(f.param, s.offset, dst.strides());
             if (p.grad().defined()) {
                 Tensor gv = slab_view(f.grad, s, p);
                 gv.copy_(p.grad());
