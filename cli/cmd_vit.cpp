@@ -142,6 +142,8 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
                         "eval", *ck, " expects (", cfg.in_channels, ", ", cfg.image_size, ", ", cfg.image_size,
                         ") images, ", *ds, " has (", data.test->channels, ", ", data.test->height, ", ",
                         data.test->width, ")");
+            PRISM_CHECK(data.test->num_classes() == cfg.num_classes, "eval", *ck, " has ", cfg.num_classes,
+                        " classes, ", *ds, " has ", data.test->num_classes());
             data::LoaderOptions lo;
             lo.batch_size = 500;
             lo.shuffle = false;
