@@ -97,8 +97,8 @@ const std::vector<std::string>& corruption_names() {
 
 std::string corruption_help() {
     return joined_names() +
-           " (CIFAR-10-C's noise, blur and digital corruptions and brightness; the weather ones snow, frost, fog and "
-           "spatter, glass_blur and zoom_blur are not implemented)";
+           " (CIFAR-10-C's noise, blur and digital corruptions and brightness; the weather ones snow, frost and fog, "
+           "glass_blur, zoom_blur and the extras speckle_noise, spatter and saturate are not implemented)";
 }
 
 const std::vector<double>& corruption_constants(const std::string& name, int severity) {

@@ -11,7 +11,8 @@
 //   digital  contrast, elastic_transform, pixelate, jpeg_compression
 //   weather  brightness only
 // Not implemented: the weather corruptions snow, frost (needs the authors' frost photos) and
-// fog, glass_blur and zoom_blur, and the extras speckle_noise, spatter and saturate.
+// fog, glass_blur and zoom_blur, and the extras speckle_noise, spatter and saturate. Where this
+// code differs from the published one (float math, stb's JPEG, ...): docs/corruptions.md.
 //
 // They act on float images in [0, 1] (C, H, W), C = 1 or 3, *before* normalisation, and keep
 // values in [0, 1]. They are deterministic: the randomness of image `index` (noise, motion
