@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "prism/data/corruptions.hpp"
 #include "prism/study/study_report.hpp"
 
 namespace prism::cli {
@@ -94,12 +95,12 @@ void register_study(CLI::App& app) {
         "oversmoothing", "train attention kinds x depths x data fractions x seeds; clean/corrupted accuracy, "
                          "smoothing diagnostics; report.md, CSV, JSON, PNG");
     c->add_flag("--quick", a->quick, "a small preset grid that finishes within ~15 minutes on 2 cores");
-    c->add_option("--dataset", a->dataset, "fashion-mnist | mnist:DIR | cifar10:DIR | folder:DIR (default fashion-mnist)");
+    c->add_option("--dataset", a->dataset, "fashion-mnist | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR (default fashion-mnist)");
     c->add_option("--attention", a->attention,
                   "comma-separated kinds (default standard,spectral-smooth,spectral-sharpen,neutreno,resformer)");
     c->add_option("--depths", a->depths, "comma-separated depths (default 6,12,24; quick 2,6)");
     c->add_option("--data-fractions", a->data_fractions, "fractions of the training set (default 1.0,0.1; quick 0.1)");
-    c->add_option("--corruptions", a->corruptions, "all | none | NAME,... (default all; quick gaussian_noise,contrast)");
+    c->add_option("--corruptions", a->corruptions, "all | none | NAME,... (default all; quick gaussian_noise,contrast); NAME one of " + data::corruption_help());
     c->add_option("--severities", a->severities, "corruption severities 1..5 (default 1,2,3,4,5; quick 1,3,5)");
     c->add_option("--seeds", a->seeds, "seeds 0..N-1 per cell (default 3; quick 2)");
     c->add_option("--epochs", a->epochs, "training epochs per run (default 10; quick 3)");

@@ -47,6 +47,12 @@ VisionData load_vision_data(const std::string& spec, std::uint64_t seed) {
         d.train = std::make_shared<data::ImageDataset>(data::load_cifar10(dir, true));
         d.test = std::make_shared<data::ImageDataset>(data::load_cifar10(dir, false));
         d.augment = {4, true};
+    } else if (kind == "cifar100") {  // cifar100:DIR (100 fine classes) or cifar100:DIR:coarse (20)
+        need_dir();
+        const data::Cifar100Spec c = data::parse_cifar100_spec(dir);
+        d.train = std::make_shared<data::ImageDataset>(data::load_cifar100(c.dir, true, c.labels));
+        d.test = std::make_shared<data::ImageDataset>(data::load_cifar100(c.dir, false, c.labels));
+        d.augment = {4, true};
     } else if (kind == "folder") {
         need_dir();
         auto all = data::load_image_folder(dir);
@@ -56,7 +62,7 @@ VisionData load_vision_data(const std::string& spec, std::uint64_t seed) {
         d.test = std::make_shared<data::ImageDataset>(all.subset(split.val));
         d.augment = {0, true};
     } else {
-        throw Error("dataset", "unknown dataset '", spec, "' (expected fashion-mnist, mnist:DIR, cifar10:DIR or folder:DIR)");
+        throw Error("dataset", "unknown dataset '", spec, "' (expected fashion-mnist, mnist:DIR, cifar10:DIR, cifar100:DIR[:coarse] or folder:DIR)");
     }
     check_test_matches_train(d);
     return d;

@@ -2,6 +2,7 @@
 //   fashion-mnist[:DIR]    Fashion-MNIST IDX files in DIR (default: Debian's dataset-fashion-mnist)
 //   mnist:DIR              MNIST, or any {train,t10k}-{images,labels} IDX files in DIR
 //   cifar10:DIR            CIFAR-10 binary batches in DIR
+//   cifar100:DIR[:coarse]  CIFAR-100 binary train.bin / test.bin in DIR, fine (100) or coarse (20) labels
 //   folder:DIR             an image folder, one subfolder per class (test split held out)
 #pragma once
 #include <memory>
