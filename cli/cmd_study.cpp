@@ -276,7 +276,7 @@ void register_study(CLI::App& app) {
     c->add_option("--severities", a->severities, "corruption severities 1..5 (default 1,2,3,4,5; quick 1,3,5)");
     c->add_option("--seeds", a->seeds, "seeds 0..N-1 per cell (default 3; quick 2; --task lm 1); paired "
                                        "confidence intervals need 3 or more");
-    c->add_option("--epochs", a->epochs, "training epochs per run (default 10; quick 3; hour 12)");
+    c->add_option("--epochs", a->epochs, "training epochs per run (default 10; quick 3; hour 15)");
     c->add_option("--fraction-epochs", a->fraction_epochs,
                   "F:E,... epochs per data fraction, e.g. 1.0:4,0.1:40 (overnight's); others use --epochs");
     c->add_option("--preset", a->preset, "vit-micro | vit-tiny | vit-small (default vit-micro); --task lm: gpt-micro | "

@@ -73,8 +73,8 @@ struct StudyOptions {
 StudyOptions quick_study_options();
 // --hour: standard / spectral-smooth / spectral-sharpen / neutreno at depths 2 and 8, 10% of the
 // data, 3 seeds, 2000 test images, gaussian_noise / gaussian_blur / brightness / contrast (noise,
-// blur, weather, digital) at severities 1, 3, 5; epochs sized from `prism study --dry-run --hour`
-// to fit about an hour on 2 quiet cores.
+// blur, weather, digital) at severities 1, 3, 5; 15 epochs, sized with --dry-run to fit about an
+// hour on 2 quiet cores.
 StudyOptions hour_study_options();
 // --overnight: the same four methods at depths 4 and 16, full and 10% data, 3 seeds, 40 epochs
 // at 10% and 4 at 100% (equal steps), 2000 test images, the same corruptions.

@@ -81,4 +81,22 @@ BOOST_AUTO_TEST_CASE(train_gpt_takes_the_attention_options) {
     BOOST_TEST(r.err.find("--spectral-clip") != std::string::npos, r.all());
 }
 
+BOOST_AUTO_TEST_CASE(train_vit_takes_qkv_bias_and_init) {
+    TmpDir tmp;
+    const std::string out = tmp / "vit";
+    const auto r = run_cli({"train", "vit", "--no-qkv-bias", "--init", "matched", "--init-norm", "0.2", "--depth", "1",
+                            "--dim", "24", "--heads", "3", "--mlp-dim", "32", "--epochs", "1", "--max-steps", "1",
+                            "--data-fraction", "0.01", "--val-fraction", "0.01", "--out", out},
+                           {}, 240);
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.all());
+    const auto ck = prism::io::load_checkpoint(out + "/last.safetensors");
+    BOOST_TEST(ck.config.at("qkv_bias") == false);
+    BOOST_TEST(ck.config.at("init") == "matched");
+    BOOST_TEST(ck.config.at("init_norm") == 0.2);
+    BOOST_TEST(ck.model.count("blocks.0.attn.qkv.bias") == 0u);
+    const auto bad = run_cli({"train", "vit", "--init", "orthogonal", "--max-steps", "1", "--out", tmp / "bad"});
+    BOOST_TEST(bad.exit_code != 0);
+    BOOST_TEST(bad.err.find("orthogonal") != std::string::npos, bad.all());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
