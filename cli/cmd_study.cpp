@@ -246,7 +246,7 @@ void register_study(CLI::App& app) {
     auto* c = study_cmd->add_subcommand(
         "oversmoothing", "train attention kinds x depths x data fractions x seeds; clean/corrupted accuracy, "
                          "smoothing diagnostics, paired differences against standard attention; report.md, CSV, "
-                         "JSON, PNG. Without a preset the grid is large (90 runs, days on 2 cores): check any grid "
+                         "JSON, PNG. Without a preset the grid is large (90 runs, about 1.5 days on 2 quiet cores): check any grid "
                          "with --dry-run first");
     c->add_flag("--quick", a->quick, "preset: a small grid (20 vit-micro runs, 2 seeds, 3 epochs; ~10 minutes on 2 cores)");
     c->add_flag("--hour", a->hour,
