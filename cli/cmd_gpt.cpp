@@ -1,6 +1,7 @@
 // `prism train gpt`, `prism eval gpt`, `prism sample`: the language-model commands.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "prism/autograd/grad_mode.hpp"
 #include "commands.hpp"
@@ -14,7 +15,9 @@ namespace {
 struct TrainGptArgs {
     train::GptRunOptions run;
     std::int64_t context = 0, dim = 0, depth = 0, heads = 0, mlp_dim = 0;
-    std::string attention;
+    std::string attention, spectral_clip, attention_layers;  // parsed by models::parse_attention_options
+    std::optional<double> alpha, lambda1, lambda2;
+    bool learnable_lambdas = false;
     int threads = 0;
 };
 
@@ -52,7 +55,15 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tg->add_option("--depth", a->depth, "number of blocks");
     tg->add_option("--heads", a->heads, "attention heads");
     tg->add_option("--mlp-dim", a->mlp_dim, "MLP hidden width");
-    tg->add_option("--attention", a->attention, "attention kind (default standard)");
+    tg->add_option("--attention", a->attention, "standard | spectral-smooth | spectral-sharpen | spectral-free | "
+                   "neutreno | resformer | svformer (default standard)");
+    tg->add_option("--spectral-clip", a->spectral_clip, "LO,HI: clip the spectral eigenvalues, e.g. --spectral-clip=-1,0");
+    tg->add_option("--attention-layers", a->attention_layers, "FIRST,END: blocks [FIRST, END) use --attention");
+    tg->add_option("--alpha", a->alpha, "neutreno: weight of V^0 - V^l (default 0.4 for language)");
+    tg->add_option("--lambda1", a->lambda1, "resformer: weight of V^0 (default 0.5)");
+    tg->add_option("--lambda2", a->lambda2, "resformer: weight of V^n (default 0.5)");
+    tg->add_flag("--learnable-lambdas", a->learnable_lambdas, "resformer: lambda1/lambda2 become parameters");
+    add_init_options(tg, o.qkv_bias, o.init, o.init_norm);
     tg->add_flag("--tied", o.tied_embeddings, "tie lm_head to the token embedding");
     tg->add_option("--steps", o.train.steps)->capture_default_str();
     tg->add_option("--batch-size", o.train.batch_size)->capture_default_str();
@@ -78,7 +89,11 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
             if (a->depth > 0) r.depth = a->depth;
             if (a->heads > 0) r.heads = a->heads;
             if (a->mlp_dim > 0) r.mlp_dim = a->mlp_dim;
-            if (!a->attention.empty()) r.attention = models::AttentionSpec::from_json({{"kind", a->attention}});
+            if (!a->attention.empty() || !a->spectral_clip.empty() || !a->attention_layers.empty() || a->alpha ||
+                a->lambda1 || a->lambda2 || a->learnable_lambdas)
+                r.attention = models::parse_attention_options(
+                    a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers, a->alpha,
+                    a->lambda1, a->lambda2, a->learnable_lambdas, 0.4);
             const auto res = train::run_gpt(r);
             std::printf("%lld steps in %.0f s (%.0f tokens/s); best val loss %.4f, last %.4f\n",
                         static_cast<long long>(res.fit.steps), res.fit.seconds, res.fit.tokens_per_s,

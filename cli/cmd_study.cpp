@@ -3,14 +3,23 @@
 // OUT/report.md with CSV, JSON and PNG beside it (study/oversmoothing.hpp, study/study_report.hpp).
 //
 //   prism study oversmoothing --quick --out study-quick
+//   prism study oversmoothing --hour --dry-run          # the grid, its size and a measured time estimate
 //   prism study oversmoothing --depths 6,12 --data-fractions 1.0,0.1 --seeds 3 --epochs 10
 //
 // Restarting the same command skips finished runs and resumes an interrupted one.
 #include <cstdio>
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <map>
 #include <optional>
 
 #include "commands.hpp"
 #include "prism/data/corruptions.hpp"
+#include "prism/nn/attention_init.hpp"
+#include "prism/study/estimate.hpp"
+#include "prism/study/init_check.hpp"
+#include "prism/study/lm_study.hpp"
 #include "prism/study/study_report.hpp"
 
 namespace prism::cli {
@@ -19,7 +28,16 @@ namespace {
 
 // Options as given; unset ones keep the default grid's (or --quick's) values.
 struct StudyArgs {
-    bool quick = false, no_plots = false, verbose = false, augment = false;
+    bool quick = false, hour = false, overnight = false, dry_run = false, no_plots = false, verbose = false;
+    std::optional<bool> augment, hflip, qkv_bias;
+    std::optional<std::string> init;
+    std::optional<double> init_norm, alpha, lambda1, lambda2;
+    std::optional<std::int64_t> log_smoothing;
+    std::string spectral_clip, fraction_epochs;
+    std::string task = "vit", text;
+    bool init_only = false;
+    std::int64_t init_steps = 200, init_batch = 16;
+    std::optional<std::int64_t> steps;
     std::string attention, depths, data_fractions, corruptions, severities, dataset, preset, out;
     std::optional<std::int64_t> seeds, epochs, test_samples, diag_samples, batch_size, save_every;
     std::optional<double> lr, min_lr, weight_decay, warmup_epochs, label_smoothing, grad_clip, val_fraction;
@@ -27,8 +45,34 @@ struct StudyArgs {
     std::string command_line;
 };
 
+// "1.0:4,0.1:40" -> {1.0: 4, 0.1: 40}
+std::map<double, std::int64_t> parse_fraction_epochs(const std::string& text) {
+    std::map<double, std::int64_t> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto end = std::min(text.find(',', start), text.size());
+        const std::string item = text.substr(start, end - start);
+        const auto colon = item.find(':');
+        char* e1 = nullptr;
+        char* e2 = nullptr;
+        const double f = colon == std::string::npos ? 0 : std::strtod(item.substr(0, colon).c_str(), &e1);
+        const std::string es = colon == std::string::npos ? "" : item.substr(colon + 1);
+        const long long ep = es.empty() ? 0 : std::strtoll(es.c_str(), &e2, 10);
+        PRISM_CHECK(colon != std::string::npos && e1 && *e1 == '\0' && e2 && *e2 == '\0' && f > 0 && f <= 1 && ep >= 1,
+                    "study", "--fraction-epochs '", text, "': '", item,
+                    "' is not FRACTION:EPOCHS with FRACTION in (0, 1] and EPOCHS >= 1");
+        out[f] = ep;
+        start = end + 1;
+    }
+    return out;
+}
+
 study::StudyOptions build_options(const StudyArgs& a) {
-    study::StudyOptions o = a.quick ? study::quick_study_options() : study::StudyOptions();
+    PRISM_CHECK(a.quick + a.hour + a.overnight <= 1, "study", "--quick, --hour and --overnight exclude one another");
+    study::StudyOptions o = a.quick       ? study::quick_study_options()
+                            : a.hour      ? study::hour_study_options()
+                            : a.overnight ? study::overnight_study_options()
+                                          : study::StudyOptions();
     o.command_line = a.command_line;
     if (!a.attention.empty()) o.attention = study::parse_attention_kinds(a.attention);
     if (!a.depths.empty()) o.depths = study::parse_depths(a.depths);
@@ -52,8 +96,32 @@ study::StudyOptions build_options(const StudyArgs& a) {
     if (a.mlp_dim) b.mlp_dim = *a.mlp_dim;
     if (a.batch_size) b.batch_size = *a.batch_size;
     if (a.val_fraction) b.val_fraction = *a.val_fraction;
-    if (a.augment) b.augment = true;
-    if (a.epochs) t.epochs = *a.epochs;
+    if (a.augment) b.augment = *a.augment;
+    if (a.hflip) b.hflip = *a.hflip;
+    if (a.log_smoothing) b.log_smoothing = *a.log_smoothing;
+    if (a.qkv_bias) o.qkv_bias = *a.qkv_bias;
+    if (a.init) o.init = *a.init;
+    if (a.init_norm) o.init_norm = *a.init_norm;
+    nn::check_init_name("--init", o.init);
+    PRISM_CHECK(o.init_norm > 0, "study", "--init-norm must be positive, got ", o.init_norm);
+    if (!a.spectral_clip.empty()) o.spectral_clip = a.spectral_clip;
+    if (a.alpha) o.alpha = *a.alpha;
+    if (a.lambda1) o.lambda1 = *a.lambda1;
+    if (a.lambda2) o.lambda2 = *a.lambda2;
+    // the options must fit some kind of the grid: --alpha without neutreno is a mistake
+    auto has = [&](auto pred) { return std::any_of(o.attention.begin(), o.attention.end(), pred); };
+    PRISM_CHECK(o.spectral_clip.empty() || has([](auto& k) { return k.rfind("spectral-", 0) == 0; }), "study",
+                "--spectral-clip applies to the spectral-* kinds, none is in --attention");
+    PRISM_CHECK(!o.alpha || has([](auto& k) { return k == "neutreno"; }), "study",
+                "--alpha applies to neutreno, which is not in --attention");
+    PRISM_CHECK(!(o.lambda1 || o.lambda2) || has([](auto& k) { return k == "resformer"; }), "study",
+                "--lambda1/--lambda2 apply to resformer, which is not in --attention");
+    for (const auto& k : o.attention) o.attention_spec(k);  // checks the clip range and values
+    if (a.epochs) {
+        t.epochs = *a.epochs;
+        o.fraction_epochs.clear();  // --epochs sets every fraction (unless --fraction-epochs follows)
+    }
+    if (!a.fraction_epochs.empty()) o.fraction_epochs = parse_fraction_epochs(a.fraction_epochs);
     if (a.lr) t.lr = *a.lr;
     if (a.min_lr) t.min_lr = *a.min_lr;
     if (a.weight_decay) t.weight_decay = *a.weight_decay;
@@ -68,12 +136,87 @@ study::StudyOptions build_options(const StudyArgs& a) {
     return o;
 }
 
+// --task lm: the GPT with each kind on a text; the vision-only options are refused.
+int run_lm(const StudyArgs& a) {
+    PRISM_CHECK(!a.quick && !a.hour && !a.overnight && !a.dry_run && !a.init_only, "study",
+                "--task lm takes no --quick/--hour/--overnight/--dry-run/--init-only (vision presets)");
+    PRISM_CHECK(a.data_fractions.empty() && a.corruptions.empty() && a.severities.empty() && a.dataset.empty() &&
+                    !a.epochs && !a.patch && !a.test_samples,
+                "study", "--task lm: --data-fractions, --corruptions, --severities, --dataset, --epochs, --patch and "
+                         "--test-samples are vision options (use --steps and --text)");
+    study::LmStudyOptions o;
+    o.command_line = a.command_line;
+    if (!a.attention.empty()) o.attention = study::parse_attention_kinds(a.attention);
+    if (!a.depths.empty()) o.depths = study::parse_depths(a.depths);
+    if (a.seeds) o.seeds = *a.seeds;
+    if (!a.text.empty()) o.base.text = a.text;
+    if (!a.preset.empty()) o.base.preset = a.preset;
+    if (a.dim) o.base.dim = *a.dim;
+    if (a.heads) o.base.heads = *a.heads;
+    if (a.mlp_dim) o.base.mlp_dim = *a.mlp_dim;
+    if (a.steps) o.base.train.steps = *a.steps;
+    if (a.batch_size) o.base.train.batch_size = *a.batch_size;
+    if (a.lr) o.base.train.lr = *a.lr;
+    if (a.min_lr) o.base.train.min_lr = *a.min_lr;
+    if (a.weight_decay) o.base.train.weight_decay = *a.weight_decay;
+    if (a.grad_clip) o.base.train.grad_clip = *a.grad_clip;
+    if (a.save_every) o.base.train.save_every = *a.save_every;
+    if (a.diag_samples) o.diag_windows = *a.diag_samples;
+    o.base.train.verbose = a.verbose;
+    if (a.qkv_bias) o.qkv_bias = *a.qkv_bias;
+    if (a.init) o.init = *a.init;
+    if (a.init_norm) o.init_norm = *a.init_norm;
+    nn::check_init_name("--init", o.init);
+    o.spectral_clip = a.spectral_clip;
+    o.alpha = a.alpha;
+    o.lambda1 = a.lambda1;
+    o.lambda2 = a.lambda2;
+    for (const auto& k : o.attention) o.attention_spec(k);
+    o.out_dir = a.out.empty() ? "runs/study-lm" : a.out;
+    PRISM_CHECK(o.base.train.steps >= 1, "study", "--steps must be >= 1, got ", o.base.train.steps);
+    std::printf("prism study oversmoothing --task lm: %zu runs (%zu methods x %zu depths x %lld seeds), %lld steps "
+                "each, text %s; output in %s\n",
+                o.attention.size() * o.depths.size() * static_cast<std::size_t>(o.seeds), o.attention.size(),
+                o.depths.size(), static_cast<long long>(o.seeds), static_cast<long long>(o.base.train.steps),
+                o.base.text.c_str(), o.out_dir.c_str());
+    std::fflush(stdout);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto runs = study::run_lm_study(o);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    study::write_lm_report(o, runs, secs);
+    std::printf("%zu runs in %.0f s; wrote %s/report.md, results.json, layers.csv\n", runs.size(), secs,
+                o.out_dir.c_str());
+    return 0;
+}
+
 int run(const StudyArgs& a) {
+    PRISM_CHECK(a.task == "vit" || a.task == "lm", "study", "--task '", a.task, "': expected vit or lm");
+    if (a.task == "lm") return run_lm(a);
+    PRISM_CHECK(a.text.empty() && !a.steps, "study", "--text and --steps belong to --task lm");
     const study::StudyOptions o = build_options(a);
+    if (a.init_only) {
+        study::InitCheckOptions io;
+        io.study = o;
+        io.steps = a.init_steps;
+        io.batch_size = a.init_batch;
+        if (a.diag_samples) io.diag_samples = *a.diag_samples;
+        if (a.depths.empty()) io.study.depths = {24, 48};  // the paper's depths
+        if (a.attention.empty()) io.study.attention = {"standard", "spectral-smooth", "spectral-sharpen", "neutreno"};
+        const auto curves = study::run_init_check(io);
+        const auto files = study::write_init_check(io, curves, !a.no_plots);
+        std::printf("wrote %s/init/report.md and %zu other files\n", o.out_dir.c_str(), files.size() - 1);
+        return 0;
+    }
     const auto grid = study::study_grid(o);
+    if (a.dry_run) {
+        const auto data = train::load_vision_data(o.base.dataset, 0);
+        const auto e = study::estimate_study(o, data);
+        std::fputs(study::format_dry_run(o, e).c_str(), stdout);
+        return 0;
+    }
     std::printf("prism study oversmoothing%s: %zu runs (%zu methods x %zu depths x %zu data fractions x %lld seeds), "
                 "%lld epochs each, %zu corrupted test sets; output in %s\n",
-                o.quick ? " --quick" : "", grid.size(), o.attention.size(), o.depths.size(), o.data_fractions.size(),
+                o.preset_name.empty() ? "" : (" --" + o.preset_name).c_str(), grid.size(), o.attention.size(), o.depths.size(), o.data_fractions.size(),
                 static_cast<long long>(o.seeds), static_cast<long long>(o.base.train.epochs), o.corruptions.size(),
                 o.out_dir.c_str());
     std::fflush(stdout);
@@ -87,24 +230,58 @@ int run(const StudyArgs& a) {
 
 }  // namespace
 
+void add_init_options(CLI::App* cmd, std::optional<bool>& qkv_bias, std::optional<std::string>& init,
+                      std::optional<double>& init_norm) {
+    cmd->add_flag("--qkv-bias,!--no-qkv-bias", qkv_bias,
+                  "bias in the query/key/value projection (default on; the spectral paper's models have none)");
+    cmd->add_option("--init", init,
+                    "default (the preset's init) | matched (every attention head's H = W_V W_O scaled to spectral "
+                    "norm --init-norm at step 0, whatever the kind)");
+    cmd->add_option("--init-norm", init_norm, "spectral norm of every head's H under --init matched (default 0.1)");
+}
+
 void register_study(CLI::App& app) {
     auto* study_cmd = app.add_subcommand("study", "run a study: `prism study oversmoothing ...`");
     study_cmd->require_subcommand(1);
     auto* a = new StudyArgs();
     auto* c = study_cmd->add_subcommand(
         "oversmoothing", "train attention kinds x depths x data fractions x seeds; clean/corrupted accuracy, "
-                         "smoothing diagnostics; report.md, CSV, JSON, PNG");
-    c->add_flag("--quick", a->quick, "a small preset grid that finishes within ~15 minutes on 2 cores");
+                         "smoothing diagnostics, paired differences against standard attention; report.md, CSV, "
+                         "JSON, PNG. Without a preset the grid is large (90 runs, about 1.5 days on 2 quiet cores): check any grid "
+                         "with --dry-run first");
+    c->add_flag("--quick", a->quick, "preset: a small grid (20 vit-micro runs, 2 seeds, 3 epochs; ~10 minutes on 2 cores)");
+    c->add_flag("--hour", a->hour,
+                "preset: standard, spectral-smooth, spectral-sharpen, neutreno at depths 2 and 8, 10% data, 3 seeds, "
+                "2000 test images, 4 corruption families at severities 1/3/5 (about an hour on 2 quiet cores)");
+    c->add_flag("--overnight", a->overnight,
+                "preset: the same methods at depths 4 and 16, 100% and 10% data, 3 seeds, 40 epochs at 10% and 4 at "
+                "100% (many hours: see --dry-run)");
+    c->add_option("--task", a->task, "vit (default: the image study) | lm (the GPT with each kind on --text: "
+                                     "validation loss and the same diagnostics)");
+    c->add_option("--text", a->text, "--task lm: kjv (default) or a UTF-8 text file");
+    c->add_option("--steps", a->steps, "--task lm: training steps per run (default 600)");
+    c->add_flag("--init-only", a->init_only,
+                "theory check: build every kind at every depth (default 24,48) and plot cosine similarity and HC/DC "
+                "per layer at initialisation and after --init-steps steps; minutes, under OUT/init/");
+    c->add_option("--init-steps", a->init_steps, "--init-only: training steps after the measurement at init (default 200)");
+    c->add_option("--init-batch", a->init_batch, "--init-only: batch size of those steps (default 16)");
+    c->add_flag("--dry-run", a->dry_run,
+                "print the grid, the number of runs and a wall-time estimate from a few measured training steps; "
+                "train nothing");
     c->add_option("--dataset", a->dataset, "fashion-mnist | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR (default fashion-mnist)");
     c->add_option("--attention", a->attention,
                   "comma-separated kinds (default standard,spectral-smooth,spectral-sharpen,neutreno,resformer)");
-    c->add_option("--depths", a->depths, "comma-separated depths (default 6,12,24; quick 2,6)");
+    c->add_option("--depths", a->depths, "comma-separated depths (default 6,12,24; quick 2,6; hour 2,8; overnight 4,16; --init-only 24,48; --task lm 4)");
     c->add_option("--data-fractions", a->data_fractions, "fractions of the training set (default 1.0,0.1; quick 0.1)");
     c->add_option("--corruptions", a->corruptions, "all | none | NAME,... (default all; quick gaussian_noise,contrast); NAME one of " + data::corruption_help());
     c->add_option("--severities", a->severities, "corruption severities 1..5 (default 1,2,3,4,5; quick 1,3,5)");
-    c->add_option("--seeds", a->seeds, "seeds 0..N-1 per cell (default 3; quick 2)");
-    c->add_option("--epochs", a->epochs, "training epochs per run (default 10; quick 3)");
-    c->add_option("--preset", a->preset, "vit-micro | vit-tiny | vit-small (default vit-micro)");
+    c->add_option("--seeds", a->seeds, "seeds 0..N-1 per cell (default 3; quick 2; --task lm 1); paired "
+                                       "confidence intervals need 3 or more");
+    c->add_option("--epochs", a->epochs, "training epochs per run (default 10; quick 3; hour 15)");
+    c->add_option("--fraction-epochs", a->fraction_epochs,
+                  "F:E,... epochs per data fraction, e.g. 1.0:4,0.1:40 (overnight's); others use --epochs");
+    c->add_option("--preset", a->preset, "vit-micro | vit-tiny | vit-small (default vit-micro); --task lm: gpt-micro | "
+                                         "gpt-mini | gpt-small (default gpt-micro)");
     c->add_option("--dim", a->dim, "embedding width (overrides the preset)");
     c->add_option("--heads", a->heads, "attention heads");
     c->add_option("--patch", a->patch, "patch size");
@@ -114,10 +291,23 @@ void register_study(CLI::App& app) {
     c->add_option("--min-lr", a->min_lr, "cosine floor (default 1e-5)");
     c->add_option("--weight-decay", a->weight_decay, "default 0.05");
     c->add_option("--warmup-epochs", a->warmup_epochs, "default 1; quick 0.5");
-    c->add_option("--label-smoothing", a->label_smoothing, "default 0");
+    c->add_option("--label-smoothing", a->label_smoothing, "default 0 (the paper: 0.1)");
     c->add_option("--grad-clip", a->grad_clip, "global L2 norm clip (default 1; 0 = off)");
     c->add_option("--val-fraction", a->val_fraction, "held out from the training set (default 0.1; quick 0.05)");
-    c->add_flag("--augment", a->augment, "random crop/flip during training (default off)");
+    c->add_flag("--augment,!--no-augment", a->augment, "random crop/flip during training (default off)");
+    c->add_flag("--hflip,!--no-hflip", a->hflip, "random horizontal flip on/off, also without --augment");
+    c->add_option("--log-smoothing", a->log_smoothing,
+                  "every N steps log per-layer smoothing of a fixed validation batch; the report plots the "
+                  "last layer's cosine similarity over training per method (default 0 = off)");
+    c->add_option("--spectral-clip", a->spectral_clip, "LO,HI: clip the spectral kinds' eigenvalues, e.g. --spectral-clip=-1,0");
+    c->add_option("--alpha", a->alpha, "neutreno: weight of V^0 - V^l (default 0.6; --task lm 0.4)");
+    c->add_option("--lambda1", a->lambda1, "resformer: weight of V^0 (default 0.5)");
+    c->add_option("--lambda2", a->lambda2, "resformer: weight of V^n (default 0.5)");
+    c->add_flag("--qkv-bias,!--no-qkv-bias", a->qkv_bias, "bias in the query/key/value projection (default off, as the paper)");
+    c->add_option("--init", a->init,
+                  "matched (default): every head's H = W_V W_O starts at spectral norm --init-norm whatever the kind; "
+                  "default: each kind's own init (standard ~0.1, spectral up to ~1)");
+    c->add_option("--init-norm", a->init_norm, "the matched init's spectral norm of every head's H (default 0.1)");
     c->add_option("--test-samples", a->test_samples, "class-stratified test subset (default 0 = all; quick 1000)");
     c->add_option("--diag-samples", a->diag_samples, "test images in the diagnostics batch (default 64)");
     c->add_option("--save-every", a->save_every, "also checkpoint every N steps (default 100)");

@@ -108,6 +108,7 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tv->add_option("--lambda1", a->lambda1, "resformer: weight of V^0 (default 0.5)");
     tv->add_option("--lambda2", a->lambda2, "resformer: weight of V^n (default 0.5)");
     tv->add_flag("--learnable-lambdas", a->learnable_lambdas, "resformer: lambda1/lambda2 become parameters");
+    add_init_options(tv, a->run.qkv_bias, a->run.init, a->run.init_norm);
     tv->callback([a] {
         std::exit(guarded([a] {
             apply_sizes(a->run, a->dim, a->depth, a->heads, a->patch, a->mlp_dim);

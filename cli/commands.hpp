@@ -2,6 +2,8 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
+#include <string>
 
 namespace prism::cli {
 
@@ -18,6 +20,10 @@ void register_study(CLI::App& app);
 void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd);
 // `train gpt`, `eval gpt` under the given parent commands, and `sample` on app.
 void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd);
+
+// --qkv-bias/--no-qkv-bias, --init default|matched, --init-norm X (train vit, train gpt; cmd_study.cpp).
+void add_init_options(CLI::App* cmd, std::optional<bool>& qkv_bias, std::optional<std::string>& init,
+                      std::optional<double>& init_norm);
 
 // Runs body, turning a prism::Error (or any std::exception) into "prism: error: ..." and exit 1.
 int guarded(const std::function<int()>& body);

@@ -6,6 +6,7 @@
 #include "prism/autograd/functions.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/models/vit.hpp"  // parse_activation
+#include "prism/nn/attention_init.hpp"
 #include "prism/nn/init.hpp"
 
 namespace prism::models {
@@ -23,6 +24,8 @@ void GPTConfig::validate() const {
     if (dim % heads != 0) throw Error("gpt config", "dim ", dim, " is not divisible by heads ", heads);
     if (!(norm_eps > 0)) throw Error("gpt config", "norm_eps must be positive, got ", norm_eps);
     parse_activation(activation);
+    nn::check_init_name("gpt config init", init);
+    if (!(init_norm > 0)) throw Error("gpt config", "init_norm must be positive, got ", init_norm);
 }
 
 std::vector<std::string> GPTConfig::preset_names() { return {"gpt-micro", "gpt-mini", "gpt-small"}; }
@@ -47,7 +50,8 @@ nlohmann::json GPTConfig::to_json() const {
     return {{"model", "gpt"},         {"vocab_size", vocab_size}, {"context_length", context_length},
             {"dim", dim},             {"depth", depth},           {"heads", heads},
             {"mlp_dim", mlp_dim},     {"norm_eps", norm_eps},     {"activation", activation},
-            {"tied_embeddings", tied_embeddings}, {"attention", attention.to_json()},
+            {"tied_embeddings", tied_embeddings}, {"qkv_bias", qkv_bias},
+            {"init", init}, {"init_norm", init_norm}, {"attention", attention.to_json()},
             {"tokenizer", tokenizer}};
 }
 
@@ -62,6 +66,9 @@ GPTConfig GPTConfig::from_json(const nlohmann::json& j) {
         c.norm_eps = j.value("norm_eps", 1e-5);
         c.activation = j.value("activation", std::string("gelu"));
         c.tied_embeddings = j.value("tied_embeddings", false);
+        c.qkv_bias = j.value("qkv_bias", true);
+        c.init = j.value("init", std::string("default"));
+        c.init_norm = j.value("init_norm", 0.1);
         if (j.contains("attention") && !j["attention"].is_null()) c.attention = AttentionSpec::from_json(j["attention"]);
         if (j.contains("tokenizer")) c.tokenizer = j["tokenizer"];
     } catch (const nlohmann::json::exception& e) {
@@ -83,7 +90,7 @@ GPT::GPT(const GPTConfig& cfg, Generator* gen) : nn::Module("GPT"), config(cfg) 
         bc.dim = config.dim;
         bc.heads = config.heads;
         bc.mlp_dim = config.mlp_dim;
-        bc.attention = config.attention.for_layer(i, /*causal=*/true, /*qkv_bias=*/true);
+        bc.attention = config.attention.for_layer(i, /*causal=*/true, config.qkv_bias);
         bc.norm_eps = config.norm_eps;
         bc.approximate = act;
         bc.names = nn::BlockNames::gpt2();
@@ -109,6 +116,9 @@ GPT::GPT(const GPTConfig& cfg, Generator* gen) : nn::Module("GPT"), config(cfg) 
     for (auto& [name, p] : named_parameters())
         if (name.size() >= 14 && name.substr(name.size() - 14) == ".c_proj.weight")
             nn::init::normal_(p, 0.0, proj_std, gen);
+    if (config.init == "matched")
+        for (std::size_t i = 0; i < h->size(); ++i)
+            nn::match_head_norms(*h->at<nn::TransformerBlock>(i)->attn, config.init_norm);
 }
 
 Tensor GPT::head_weight() const { return lm_head ? lm_head->weight : wte->weight; }

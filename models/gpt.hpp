@@ -30,6 +30,9 @@ struct GPTConfig {
     double norm_eps = 1e-5;             // nanoGPT / PyTorch LayerNorm
     std::string activation = "gelu";    // "gelu" (erf, nanoGPT) or "gelu_tanh" (GPT-2)
     bool tied_embeddings = false;
+    bool qkv_bias = true;               // nanoGPT's default; a config without the field: true
+    std::string init = "default";       // or "matched" (models/vit.hpp ViTConfig::init)
+    double init_norm = 0.1;
     AttentionSpec attention;
     nlohmann::json tokenizer = nullptr;  // {"kind": "char"|"byte", "vocab": [...]}; opaque to the model
 

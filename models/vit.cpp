@@ -1,6 +1,7 @@
 #include "prism/models/vit.hpp"
 
 #include "prism/autograd/functions.hpp"
+#include "prism/nn/attention_init.hpp"
 #include "prism/nn/init.hpp"
 
 namespace prism::models {
@@ -33,6 +34,8 @@ void ViTConfig::validate() const {
     probability("attn_drop", attn_drop);
     probability("drop_path_rate", drop_path_rate);
     parse_activation(activation);
+    nn::check_init_name("vit config init", init);
+    if (!(init_norm > 0)) throw Error("vit config", "init_norm must be positive, got ", init_norm);
     if (input_mean.size() != static_cast<std::size_t>(in_channels) ||
         input_std.size() != static_cast<std::size_t>(in_channels))
         throw Error("vit config", "input_mean/input_std need ", in_channels, " values (one per channel), got ",
@@ -70,7 +73,8 @@ nlohmann::json ViTConfig::to_json() const {
     return {{"model", "vit"},          {"image_size", image_size}, {"patch_size", patch_size},
             {"in_channels", in_channels}, {"num_classes", num_classes}, {"dim", dim},
             {"depth", depth},          {"heads", heads},           {"mlp_dim", mlp_dim},
-            {"qkv_bias", qkv_bias},    {"norm_eps", norm_eps},     {"activation", activation},
+            {"qkv_bias", qkv_bias},    {"init", init},             {"init_norm", init_norm},
+            {"norm_eps", norm_eps},    {"activation", activation},
             {"attention", attention.to_json()}, {"drop", drop},     {"attn_drop", attn_drop},
             {"drop_path_rate", drop_path_rate},
             {"input_mean", input_mean}, {"input_std", input_std},  {"class_names", class_names}};
@@ -85,6 +89,8 @@ ViTConfig ViTConfig::from_json(const nlohmann::json& j) {
         c.num_classes = j.at("num_classes"); c.dim = j.at("dim"); c.depth = j.at("depth"); c.heads = j.at("heads");
         c.mlp_dim = j.at("mlp_dim");
         c.qkv_bias = j.value("qkv_bias", true);
+        c.init = j.value("init", std::string("default"));
+        c.init_norm = j.value("init_norm", 0.1);
         c.norm_eps = j.value("norm_eps", 1e-6);
         c.activation = j.value("activation", std::string("gelu"));
         if (j.contains("attention")) c.attention = AttentionSpec::from_json(j["attention"]);
@@ -174,6 +180,9 @@ ViT::ViT(const ViTConfig& cfg, Generator* gen) : nn::Module("VisionTransformer")
             nn::init::trunc_normal_(lin->weight, 0.02, 0.0, std::nullopt, std::nullopt, gen);
             if (lin->bias.defined()) nn::init::zeros_(lin->bias);
         }
+    if (config.init == "matched")
+        for (std::size_t i = 0; i < blocks->size(); ++i)
+            nn::match_head_norms(*blocks->at<nn::TransformerBlock>(i)->attn, config.init_norm);
 }
 
 Tensor ViT::forward_features(const Tensor& images) {

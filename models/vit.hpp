@@ -23,7 +23,11 @@ namespace prism::models {
 struct ViTConfig {
     std::int64_t image_size = 28, patch_size = 4, in_channels = 1, num_classes = 10;
     std::int64_t dim = 192, depth = 12, heads = 3, mlp_dim = 768;
-    bool qkv_bias = true;
+    bool qkv_bias = true;              // timm's default; the paper's models have none (a config without the field: true)
+    // "default" (timm's init) or "matched": every attention head's H_h = W_V^h W_O^h rescaled at
+    // construction to spectral norm init_norm, whatever the kind (nn/attention_init.hpp)
+    std::string init = "default";
+    double init_norm = 0.1;
     double norm_eps = 1e-6;            // timm's ViT
     std::string activation = "gelu";   // "gelu" (erf) or "gelu_tanh"
     AttentionSpec attention;

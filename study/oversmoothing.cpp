@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -43,9 +44,68 @@ std::vector<std::string> StudyOptions::corruption_list() const {
     return s;
 }
 
+std::int64_t StudyOptions::epochs_for(double data_fraction) const {
+    const auto it = fraction_epochs.find(data_fraction);
+    return it == fraction_epochs.end() ? base.train.epochs : it->second;
+}
+
+models::AttentionSpec StudyOptions::attention_spec(const std::string& kind) const {
+    const bool spectral = kind.rfind("spectral-", 0) == 0;
+    const bool resformer = kind == "resformer";
+    return models::parse_attention_options(kind, spectral ? spectral_clip : "", "",
+                                           kind == "neutreno" ? alpha : std::nullopt,
+                                           resformer ? lambda1 : std::nullopt, resformer ? lambda2 : std::nullopt);
+}
+
+namespace {
+// The four methods of the paper's comparison, one corruption per ImageNet-C family (noise,
+// blur, weather, digital).
+void paper_methods(StudyOptions& o) {
+    o.attention = {"standard", "spectral-smooth", "spectral-sharpen", "neutreno"};
+    o.seeds = 3;
+    o.test_samples = 2000;
+    o.corruptions = parse_corruptions("gaussian_noise,gaussian_blur,brightness,contrast", {1, 3, 5});
+    o.base.val_fraction = 0.05;
+}
+}  // namespace
+
+StudyOptions hour_study_options() {
+    StudyOptions o;
+    o.preset_name = "hour";
+    paper_methods(o);
+    o.depths = {2, 8};
+    o.data_fractions = {0.1};
+    // 24 runs. Sized with --dry-run: on the shared machine (load ~13 on 2 cores) the probe put
+    // --quick at 31 min and 12 epochs of --hour at 2 h 41 min; --quick really takes 8.5 min on a
+    // quiet machine (README), a factor 3.6, so 12 epochs ~ 45 min quiet and 15 epochs ~ 56 min.
+    o.base.train.epochs = 15;
+    o.base.train.warmup_epochs = 1;
+    return o;
+}
+
+StudyOptions overnight_study_options() {
+    StudyOptions o;
+    o.preset_name = "overnight";
+    paper_methods(o);
+    o.depths = {4, 16};
+    o.data_fractions = {1.0, 0.1};
+    o.base.train.epochs = 40;
+    o.fraction_epochs = {{1.0, 4}, {0.1, 40}};  // the same number of steps in both
+    o.base.train.warmup_epochs = 2;
+    return o;
+}
+
+StudyOptions preset_study_options(const std::string& name) {
+    if (name == "quick") return quick_study_options();
+    if (name == "hour") return hour_study_options();
+    if (name == "overnight") return overnight_study_options();
+    throw Error("study", "unknown grid preset '", name, "' (known: quick, hour, overnight)");
+}
+
 StudyOptions quick_study_options() {
     StudyOptions o;
     o.quick = true;
+    o.preset_name = "quick";
     o.depths = {2, 6};
     o.data_fractions = {0.1};
     o.seeds = 2;
@@ -186,6 +246,9 @@ nlohmann::json RunResult::to_json() const {
                             {"eff_rank", l.eff_rank}, {"sigma_ratio", l.sigma_ratio}, {"dirichlet", l.dirichlet}});
     for (const auto& c : corrupted)
         corr_j.push_back({{"corruption", c.name}, {"severity", c.severity}, {"accuracy", c.accuracy}, {"loss", c.loss}});
+    nlohmann::json spectra_j = nlohmann::json::array(), curve_j = nlohmann::json::array();
+    for (const auto& sp : spectra) spectra_j.push_back(sp.to_json());
+    for (const auto& [step, cs] : cos_curve) curve_j.push_back({step, cs});
     return {{"id", key.id()},
             {"attention", key.attention},
             {"depth", key.depth},
@@ -204,7 +267,9 @@ nlohmann::json RunResult::to_json() const {
             {"dominant_share_h", dominant_share_h},
             {"dominant_share_ln", dominant_share_ln},
             {"corrupted", corr_j},
-            {"layers", layers_j}};
+            {"layers", layers_j},
+            {"spectra", spectra_j},
+            {"cos_curve", curve_j}};
 }
 
 RunResult RunResult::from_json(const nlohmann::json& j) {
@@ -236,6 +301,10 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
             s.dirichlet = num(l.at("dirichlet"));
             r.layers.push_back(s);
         }
+        if (j.contains("spectra"))  // absent in results of older versions
+            for (const auto& sp : j.at("spectra")) r.spectra.push_back(LayerSpectrum::from_json(sp));
+        if (j.contains("cos_curve"))
+            for (const auto& p : j.at("cos_curve")) r.cos_curve.push_back({p.at(0).get<std::int64_t>(), num(p.at(1))});
         return r;
     } catch (const nlohmann::json::exception& e) {
         throw Error("study", "run result: ", e.what());
@@ -248,11 +317,13 @@ nlohmann::json run_settings(const StudyOptions& o, const RunKey& k) {
     nlohmann::json corr = nlohmann::json::array();
     for (const auto& c : o.corruptions) corr.push_back(c.str());
     auto opt = [](const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
-    return {{"id", k.id()}, {"attention", models::parse_attention_options(k.attention).to_json()},
+    return {{"id", k.id()}, {"attention", o.attention_spec(k.attention).to_json()},
+            {"qkv_bias", o.qkv_bias}, {"init", o.init}, {"init_norm", o.init_norm},
+            {"log_smoothing", b.log_smoothing}, {"hflip", b.hflip ? nlohmann::json(*b.hflip) : nlohmann::json()},
             {"depth", k.depth}, {"data_fraction", k.data_fraction}, {"seed", k.seed},
             {"dataset", b.dataset}, {"preset", b.preset}, {"dim", opt(b.dim)}, {"heads", opt(b.heads)},
             {"patch", opt(b.patch)}, {"mlp_dim", opt(b.mlp_dim)}, {"batch_size", b.batch_size},
-            {"val_fraction", b.val_fraction}, {"augment", b.augment}, {"epochs", t.epochs}, {"lr", t.lr},
+            {"val_fraction", b.val_fraction}, {"augment", b.augment}, {"epochs", o.epochs_for(k.data_fraction)}, {"lr", t.lr},
             {"min_lr", t.min_lr}, {"weight_decay", t.weight_decay}, {"warmup_epochs", t.warmup_epochs},
             {"label_smoothing", t.label_smoothing}, {"grad_clip", t.grad_clip},
             {"test_samples", o.test_samples}, {"diag_samples", o.diag_samples}, {"corruptions", corr}};
@@ -304,11 +375,32 @@ void evaluate_run(const StudyOptions& o, const train::VisionData& d, const train
     const Tensor images = first.make_batch(0, 0).images;
     const diag::SpectrumReport rep = diag::analyse_vit(model, images);
     r.layers = rep.smoothing;
+    r.spectra = layer_spectra(rep);
     r.diag_samples = images.size(0);
     if (rep.dominant_cases > 0) {
         r.dominant_share_h = static_cast<double>(rep.dominant_at_one_h) / rep.dominant_cases;
         r.dominant_share_ln = static_cast<double>(rep.dominant_at_one_ln) / rep.dominant_cases;
     }
+}
+
+// (step, last-layer cos sim) of the "probe" records; a step logged twice (a resumed run) keeps
+// its last record.
+std::vector<std::pair<std::int64_t, double>> read_cos_curve(const std::string& path) {
+    std::map<std::int64_t, double> by_step;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) {
+        if (line.find("\"probe\"") == std::string::npos) continue;
+        try {
+            const auto j = nlohmann::json::parse(line);
+            if (j.value("type", "") != "probe") continue;
+            const auto& cs = j.at("smoothing").at("cos_sim");
+            if (cs.empty()) continue;
+            by_step[j.at("step").get<std::int64_t>()] = num(cs.back());
+        } catch (const nlohmann::json::exception& e) {
+            throw Error("study", path, ": probe record: ", e.what());
+        }
+    }
+    return {by_step.begin(), by_step.end()};
 }
 
 RunResult train_and_evaluate(const StudyOptions& o, const train::VisionData& d, const RunKey& k, const std::string& dir) {
@@ -317,7 +409,11 @@ RunResult train_and_evaluate(const StudyOptions& o, const train::VisionData& d, 
     v.depth = k.depth;
     v.data_fraction = k.data_fraction;
     v.seed = k.seed;
-    v.attention = models::parse_attention_options(k.attention);
+    v.attention = o.attention_spec(k.attention);
+    v.qkv_bias = o.qkv_bias;
+    v.init = o.init;
+    v.init_norm = o.init_norm;
+    v.train.epochs = o.epochs_for(k.data_fraction);
     v.train.out_dir = dir;
     v.train.resume = true;  // continues from last.safetensors when an earlier invocation left one
     v.train.verbose = o.verbose;
@@ -333,6 +429,7 @@ RunResult train_and_evaluate(const StudyOptions& o, const train::VisionData& d, 
     r.clean_accuracy = vr.test.accuracy;
     r.clean_loss = vr.test.loss;
     evaluate_run(o, d, vr, dir, r);
+    if (o.base.log_smoothing > 0) r.cos_curve = read_cos_curve(dir + "/metrics.jsonl");
     r.train_seconds = std::chrono::duration<double>(t1 - t0).count();
     r.eval_seconds = std::chrono::duration<double>(clock::now() - t1).count();
     return r;

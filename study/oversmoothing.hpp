@@ -14,12 +14,15 @@
 // A restart skips runs with a result.json and resumes the others from last.safetensors.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "prism/data/corruptions.hpp"
 #include "prism/diag/smoothing.hpp"
+#include "prism/study/layer_spectra.hpp"
 #include "prism/train/vit_run.hpp"
 
 namespace prism::study {
@@ -37,12 +40,30 @@ struct StudyOptions {
     // ---- everything else about a run: dataset, preset, sizes, epochs, lr, ... ----
     // (base.depth, base.data_fraction, base.seed, base.attention and base.train.out_dir are set per run)
     train::VitRunOptions base;
+    // ---- the knobs the comparison depends on (issue 15); recorded in settings.json ----
+    std::string spectral_clip;                 // "LO,HI" for the spectral-* kinds ("" = no clip)
+    std::optional<double> alpha;               // neutreno (default 0.6)
+    std::optional<double> lambda1, lambda2;    // resformer (default 0.5, 0.5)
+    bool qkv_bias = false;                     // the paper's models have no qkv bias
+    std::string init = "matched";              // "matched" (every head's ||H_h||_2 = init_norm) | "default"
+    double init_norm = 0.1;                    // the standard kind's H norm under timm's init
+    // Epochs per data fraction, overriding base.train.epochs for the fractions listed
+    // (--overnight: 40 epochs at 10% and 4 at 100%, the same number of steps).
+    std::map<double, std::int64_t> fraction_epochs;
+    // (base.train.label_smoothing, base.augment, base.log_smoothing: label smoothing,
+    // augmentation and the per-step smoothing log, plotted per method in the report)
+
     std::string out_dir = "runs/study";
     bool verbose = false;       // fit_classifier's progress lines
     std::string command_line;   // recorded in the report
     bool quick = false;         // recorded in the report
+    std::string preset_name;    // "quick" | "hour" | "overnight" | "" (recorded in the report)
 
     StudyOptions();
+    std::int64_t epochs_for(double data_fraction) const;  // fraction_epochs or base.train.epochs
+    // The attention spec of one kind with the options above that apply to it (the clip only to
+    // spectral-* kinds, alpha only to neutreno, lambdas only to resformer).
+    models::AttentionSpec attention_spec(const std::string& kind) const;
     std::vector<int> severities() const;             // of `corruptions`, ascending, no repeats
     std::vector<std::string> corruption_list() const;  // names in `corruptions`, first-seen order
 };
@@ -50,6 +71,16 @@ struct StudyOptions {
 // --quick: vit-micro, depths 2 and 6, 10% of Fashion-MNIST for 3 epochs, 2 seeds, 1000 test
 // images, gaussian_noise and contrast at severities 1, 3, 5 (measured in README.md).
 StudyOptions quick_study_options();
+// --hour: standard / spectral-smooth / spectral-sharpen / neutreno at depths 2 and 8, 10% of the
+// data, 3 seeds, 2000 test images, gaussian_noise / gaussian_blur / brightness / contrast (noise,
+// blur, weather, digital) at severities 1, 3, 5; 15 epochs, sized with --dry-run to fit about an
+// hour on 2 quiet cores.
+StudyOptions hour_study_options();
+// --overnight: the same four methods at depths 4 and 16, full and 10% data, 3 seeds, 40 epochs
+// at 10% and 4 at 100% (equal steps), 2000 test images, the same corruptions.
+StudyOptions overnight_study_options();
+// "quick" | "hour" | "overnight"; throws prism::Error naming the known presets.
+StudyOptions preset_study_options(const std::string& name);
 
 // ---- command-line lists (errors name the option and the bad item) ----------------------------
 std::vector<std::int64_t> parse_depths(const std::string& text);      // "6,12,24", each >= 1
@@ -87,6 +118,11 @@ struct RunResult {
     // diag::analyse_vit on the same batch: share of (layer, head, sample) whose dominant
     // eigenvalue pair sits at lambda_A = 1 (the DC mode wins: smoothing), with H and P diag(gamma) H
     double dominant_share_h = 0, dominant_share_ln = 0;
+    // Per block (study/layer_spectra.hpp): the range of H_h's eigenvalues, the share of negative
+    // LayerNorm gains, the dominant-pair shares. Entry i belongs to block i (layers row i).
+    std::vector<LayerSpectrum> spectra;
+    // (step, last-layer cosine similarity) from metrics.jsonl when base.log_smoothing > 0
+    std::vector<std::pair<std::int64_t, double>> cos_curve;
 
     double corrupted_mean() const;  // mean accuracy over `corrupted` (NaN when empty)
     double severity_mean(int severity) const;  // over the corruptions at that severity (NaN: none)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <sstream>
 
 #include "prism/diag/report.hpp"
@@ -107,6 +108,25 @@ struct Plotter {
         plot("cos_sim_vs_layer_" + tag + ".png", "token cosine similarity vs layer (0 = embedding), " + frac,
              write_dat("cos_sim_vs_layer_" + tag + ".dat", cos.str()), "layer", "mean pairwise cosine similarity",
              panels, 0.03, *dmax <= 12 ? "1" : "autofreq");
+        if (o.base.log_smoothing > 0) {  // last-layer cos sim over training, mean +- std over seeds
+            std::ostringstream curve;
+            for (auto d : o.depths)
+                for (const auto& a : o.attention) {
+                    curve << "# " << a << " depth " << d << "\n";
+                    std::map<std::int64_t, std::vector<double>> by_step;
+                    for (const RunResult* r : cell_runs(res.runs, a, d, f))
+                        for (const auto& [step, cs] : r->cos_curve) by_step[step].push_back(cs);
+                    for (const auto& [step, v] : by_step) {
+                        const MeanStd m = mean_std(v);
+                        curve << step << ' ' << csv_num(m.mean) << ' ' << csv_num(m.std) << '\n';
+                    }
+                    curve << "\n\n";
+                }
+            plot("cos_sim_vs_step_" + tag + ".png",
+                 "last-layer token cosine similarity during training (validation probe batch), " + frac,
+                 write_dat("cos_sim_vs_step_" + tag + ".dat", curve.str()), "step", "mean pairwise cosine similarity",
+                 panels, 0, "autofreq");
+        }
         if (!o.corruptions.empty())
             plot("accuracy_vs_severity_" + tag + ".png",
                  "test accuracy vs corruption severity (0 = clean; mean over corruptions), " + frac,

@@ -12,6 +12,7 @@
 #include "prism/models/vit.hpp"
 #include "prism/study/study_files.hpp"
 #include "prism/study/study_plots.hpp"
+#include "prism/study/stats.hpp"
 
 namespace prism::study {
 
@@ -105,6 +106,14 @@ std::string fraction_label(double f, const std::vector<RunResult>& runs) {
     return "data fraction " + csv_num(f) + " (" + std::to_string(n) + " training images)";
 }
 
+std::string epochs_text(const StudyOptions& o) {
+    if (o.fraction_epochs.empty()) return std::to_string(o.base.train.epochs) + " epochs";
+    std::string s;
+    for (double f : o.data_fractions)
+        s += (s.empty() ? "" : ", ") + std::to_string(o.epochs_for(f)) + " epochs at data fraction " + csv_num(f);
+    return s;
+}
+
 std::string scale_text(const StudyOptions& o, const StudyResult& res) {
     const auto& b = o.base;
     models::ViTConfig c = models::ViTConfig::preset(b.preset);
@@ -124,16 +133,99 @@ std::string scale_text(const StudyOptions& o, const StudyResult& res) {
       << b.mlp_dim.value_or(c.mlp_dim) << ") at depths " << join_nums(o.depths) << ".\n"
       << "- Methods: " << join(o.attention) << "; seeds 0.." << o.seeds - 1 << "; data fractions "
       << join_nums(o.data_fractions) << ".\n"
-      << "- Training: " << b.train.epochs << " epochs, batch " << b.batch_size << ", AdamW lr " << csv_num(b.train.lr)
+      << "- Training: " << epochs_text(o) << ", batch " << b.batch_size << ", AdamW lr " << csv_num(b.train.lr)
       << " (cosine to " << csv_num(b.train.min_lr) << ", " << csv_num(b.train.warmup_epochs)
       << " warm-up epochs), weight decay " << csv_num(b.train.weight_decay) << ", validation fraction "
       << csv_num(b.val_fraction) << (b.augment ? ", augmentation on" : ", no augmentation")
+      << ", label smoothing " << csv_num(b.train.label_smoothing)
       << "; the test numbers are of the best checkpoint by validation accuracy.\n"
+      << "- Attention: qkv bias " << (o.qkv_bias ? "on" : "off (the paper's models have none)") << "; init "
+      << (o.init == "matched" ? "matched: every head's H_h = W_V^h W_O^h (spectral kinds: V_h Lambda_h V_h^T) scaled to "
+                                "spectral norm " + csv_num(o.init_norm) + " at step 0, whatever the kind"
+                              : std::string("default: timm's init for standard attention (||H_h||_2 near 0.1), psi ~ U(0, 1) "
+                                            "for the spectral kinds (eigenvalues up to ~1)"))
+      << "; spectral clip " << (o.spectral_clip.empty() ? std::string("none") : "[" + o.spectral_clip + "]")
+      << "; neutreno alpha " << csv_num(o.alpha.value_or(0.6)) << "; resformer lambdas "
+      << csv_num(o.lambda1.value_or(0.5)) << "/" << csv_num(o.lambda2.value_or(0.5))
+      << (b.log_smoothing > 0 ? "; smoothing logged every " + std::to_string(b.log_smoothing) + " steps" : std::string())
+      << ".\n"
       << "- Evaluation: " << test_n << " test images (class-stratified, the same for every run); corruptions "
       << (o.corruptions.empty() ? std::string("none") : join(o.corruption_list()) + " at severities " +
                                                             join_nums(o.severities()))
       << " (noise seeded by the run's seed); diagnostics on the first " << diag_n << " of those test images.\n"
       << t;
+    return s.str();
+}
+
+// Per seed: value of (a, d, f, seed) or NaN when that run is missing.
+std::vector<double> by_seed(const std::vector<RunResult>& runs, const StudyOptions& o, const std::string& a,
+                            std::int64_t d, double f, const std::function<double(const RunResult&)>& v) {
+    std::vector<double> out(static_cast<std::size_t>(o.seeds), std::numeric_limits<double>::quiet_NaN());
+    for (const RunResult* r : cell_runs(runs, a, d, f))
+        if (r->key.seed < out.size()) out[r->key.seed] = v(*r);
+    return out;
+}
+
+std::string paired_section(const StudyOptions& o, const std::vector<RunResult>& runs) {
+    const std::string base = "standard";
+    std::ostringstream s;
+    s << "## Paired differences against standard attention\n\n";
+    if (std::find(o.attention.begin(), o.attention.end(), base) == o.attention.end()) {
+        s << "No `standard` runs in this grid, so no paired differences.\n\n";
+        return s.str();
+    }
+    s << "Per seed, method minus standard (same seed: same data split, order and corruption noise); mean "
+         "difference and its 95% confidence interval, Student t with n - 1 degrees of freedom over the n seeds. "
+         "`*` = significant (the interval excludes 0).";
+    if (o.seeds < 3) s << " **n = " << o.seeds << " seeds is too small for an interval (n < 3): no CI is given.**";
+    s << "\n\n";
+    struct Metric {
+        const char* title;
+        std::function<double(const RunResult&)> v;
+        double scale;
+        int digits;
+        bool skip_without_corruptions;
+    };
+    const std::vector<Metric> metrics{
+        {"clean test accuracy (points)", [](auto& r) { return r.clean_accuracy; }, 100, 2, false},
+        {"corrupted test accuracy, mean over corruptions and severities (points)",
+         [](auto& r) { return r.corrupted_mean(); }, 100, 2, true},
+        {"last-layer token cosine similarity", [](auto& r) { return r.layers.back().cos_sim; }, 1, 3, false}};
+    std::vector<std::string> header{"method"};
+    for (auto d : o.depths) header.push_back("depth " + std::to_string(d));
+    std::vector<std::string> significant;
+    for (const auto& m : metrics) {
+        if (m.skip_without_corruptions && o.corruptions.empty()) continue;
+        for (double f : o.data_fractions) {
+            s << "### " << m.title << ", " << fraction_label(f, runs) << "\n\n|";
+            for (const auto& h : header) s << " " << h << " |";
+            s << "\n|---|";
+            for (std::size_t i = 1; i < header.size(); ++i) s << "---:|";
+            s << "\n";
+            for (const auto& a : o.attention) {
+                if (a == base) continue;
+                s << "| " << a << " |";
+                for (auto d : o.depths) {
+                    const auto pd = paired_difference(by_seed(runs, o, base, d, f, m.v), by_seed(runs, o, a, d, f, m.v));
+                    s << " " << format_paired(pd, m.scale, m.digits) << " |";
+                    if (pd.significant())
+                        significant.push_back(a + " vs standard, " + m.title + ", depth " + std::to_string(d) +
+                                              ", fraction " + csv_num(f) + ": " + format_paired(pd, m.scale, m.digits));
+                }
+                s << "\n";
+            }
+            s << "\n";
+        }
+    }
+    if (o.seeds >= 3) {
+        s << "Significant differences (95% CI excludes 0): ";
+        if (significant.empty()) s << "none.\n\n";
+        else {
+            s << significant.size() << "\n\n";
+            for (const auto& x : significant) s << "- " << x << "\n";
+            s << "\n";
+        }
+    }
     return s.str();
 }
 
@@ -144,7 +236,7 @@ void write_md(const StudyOptions& o, const StudyResult& res, const std::string& 
     std::ostringstream s;
     s << "# Oversmoothing study\n\n"
       << "Command: `" << (o.command_line.empty() ? "prism study oversmoothing" : o.command_line) << "`"
-      << (o.quick ? " (the `--quick` preset)" : "") << "\n\n"
+      << (o.preset_name.empty() ? std::string() : " (the `--" + o.preset_name + "` preset)") << "\n\n"
       << scale_text(o, res) << "\n"
       << "Cells are mean ± std over seeds (sample std; 0 for a single seed). Accuracies in %; "
          "**bold** = best in its column.\n\n";
@@ -180,6 +272,8 @@ void write_md(const StudyOptions& o, const StudyResult& res, const std::string& 
                   << md_table(cols, o.attention, cells, 100, 2, +1) << "\n";
             }
     }
+
+    s << paired_section(o, runs);
 
     s << "## Last-layer token cosine similarity, method x depth\n\nMean pairwise cosine similarity of the "
          "last block's output tokens on the diagnostics batch (1 = all tokens parallel); **bold** = lowest "
@@ -233,12 +327,22 @@ std::string key_cols(const RunResult& r) {
            "," + std::to_string(r.key.seed);
 }
 
+// The block-`layer` spectral columns of layers.csv (empty for the last layer, which no block reads).
+std::string spectrum_cols(const RunResult& r, std::int64_t layer) {
+    for (const auto& sp : r.spectra)
+        if (sp.layer == layer)
+            return "," + csv_num(sp.eig_min) + "," + csv_num(sp.eig_max) + "," + csv_num(sp.eig_max_abs_imag) + "," +
+                   csv_num(sp.neg_ln_share) + "," + csv_num(sp.dominant_share_h) + "," + csv_num(sp.dominant_share_ln);
+    return ",,,,,,";
+}
+
 void write_csvs(const StudyResult& res, const fs::path& d, diag::ReportFiles& files) {
     std::ostringstream runs, layers, corr;
     runs << "id,attention,depth,data_fraction,seed,train_samples,test_samples,steps,best_val_accuracy,clean_accuracy,"
             "clean_loss,corrupted_mean_accuracy,last_cos_sim,last_hc_dc,last_eff_rank,last_sigma_ratio,last_dirichlet,"
             "dominant_share_h,dominant_share_ln,train_seconds,eval_seconds\n";
-    layers << "id,attention,depth,data_fraction,seed,layer,name,cos_sim,hc_dc,eff_rank,sigma_ratio,dirichlet\n";
+    layers << "id,attention,depth,data_fraction,seed,layer,name,cos_sim,hc_dc,eff_rank,sigma_ratio,dirichlet,"
+              "eig_h_min,eig_h_max,eig_h_max_abs_imag,neg_ln_gain_share,dc_dominant_h,dc_dominant_ln\n";
     corr << "id,attention,depth,data_fraction,seed,corruption,severity,accuracy,loss\n";
     for (const auto& r : res.runs) {
         const auto& l = r.layers.back();
@@ -251,7 +355,7 @@ void write_csvs(const StudyResult& res, const fs::path& d, diag::ReportFiles& fi
         for (const auto& x : r.layers)
             layers << key_cols(r) << ',' << x.layer << ',' << x.name << ',' << csv_num(x.cos_sim) << ','
                    << csv_num(x.hc_dc) << ',' << csv_num(x.eff_rank) << ',' << csv_num(x.sigma_ratio) << ','
-                   << csv_num(x.dirichlet) << '\n';
+                   << csv_num(x.dirichlet) << spectrum_cols(r, x.layer) << '\n';
         for (const auto& c : r.corrupted)
             corr << key_cols(r) << ',' << c.name << ',' << c.severity << ',' << csv_num(c.accuracy) << ','
                  << csv_num(c.loss) << '\n';
@@ -272,7 +376,10 @@ void write_results_json(const StudyOptions& o, const StudyResult& res, const fs:
     settings["seeds"] = o.seeds;
     nlohmann::json runs = nlohmann::json::array();
     for (const auto& r : res.runs) runs.push_back(r.to_json());
-    const nlohmann::json j = {{"command", o.command_line}, {"quick", o.quick}, {"settings", settings},
+    settings["fraction_epochs"] = nlohmann::json::object();
+    for (const auto& [f, e] : o.fraction_epochs) settings["fraction_epochs"][csv_num(f)] = e;
+    const nlohmann::json j = {{"command", o.command_line}, {"quick", o.quick}, {"preset", o.preset_name},
+                              {"settings", settings},
                               {"invocation", {{"trained", res.trained}, {"skipped", res.skipped}, {"seconds", res.seconds}}},
                               {"runs", runs}};
     write_file_atomic((d / "results.json").string(), j.dump(1) + "\n");

@@ -194,6 +194,9 @@ GptRunResult run_gpt(const GptRunOptions& o) {
     if (o.heads) cfg.heads = *o.heads;
     if (o.mlp_dim) cfg.mlp_dim = *o.mlp_dim;
     if (o.attention) cfg.attention = *o.attention;
+    if (o.qkv_bias) cfg.qkv_bias = *o.qkv_bias;
+    if (o.init) cfg.init = *o.init;
+    if (o.init_norm) cfg.init_norm = *o.init_norm;
     cfg.tied_embeddings = o.tied_embeddings;
     cfg.vocab_size = tok.vocab_size();
     cfg.tokenizer = tok.to_json();

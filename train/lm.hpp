@@ -68,6 +68,9 @@ struct GptRunOptions {
     std::string preset = "gpt-micro";
     std::optional<std::int64_t> context, dim, depth, heads, mlp_dim;
     std::optional<models::AttentionSpec> attention;
+    std::optional<bool> qkv_bias;          // unset keeps the preset's (true)
+    std::optional<std::string> init;       // "default" | "matched" (models::GPTConfig::init)
+    std::optional<double> init_norm;
     bool tied_embeddings = false;
     double val_fraction = 0.1;
     LMOptions train;

@@ -17,6 +17,9 @@ models::ViTConfig make_vit_config(const VitRunOptions& o, const VisionData& data
     if (o.patch) c.patch_size = *o.patch;
     if (o.mlp_dim) c.mlp_dim = *o.mlp_dim;
     if (o.attention) c.attention = *o.attention;
+    if (o.qkv_bias) c.qkv_bias = *o.qkv_bias;
+    if (o.init) c.init = *o.init;
+    if (o.init_norm) c.init_norm = *o.init_norm;
     if (o.drop) c.drop = *o.drop;
     if (o.attn_drop) c.attn_drop = *o.attn_drop;
     if (o.drop_path) c.drop_path_rate = *o.drop_path;

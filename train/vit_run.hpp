@@ -17,6 +17,9 @@ struct VitRunOptions {
     // size overrides; unset keeps the preset's value
     std::optional<std::int64_t> dim, depth, heads, patch, mlp_dim;
     std::optional<models::AttentionSpec> attention;
+    std::optional<bool> qkv_bias;          // unset keeps the preset's (true)
+    std::optional<std::string> init;       // "default" | "matched" (models::ViTConfig::init)
+    std::optional<double> init_norm;
     // dropout overrides (timm's proj_drop_rate: attention projection and MLP; attn_drop_rate); unset keeps the preset's 0
     std::optional<double> drop, attn_drop;
     std::optional<double> drop_path;  // stochastic depth rate of the last block (timm's drop_path_rate)
