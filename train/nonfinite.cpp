@@ -1,6 +1,7 @@
 #include "prism/train/nonfinite.hpp"
 
 #include <cmath>
+#include <filesystem>
 
 namespace prism::train {
 
@@ -49,7 +50,8 @@ bool NonFiniteGuard::step_ok(std::int64_t step, double loss, double grad_norm, c
     log.write(rec);
     if (skip) return false;
     throw Error("train", what, "; training stopped without updating the model",
-                last_.empty() ? std::string() : " (" + last_ + " keeps the last good checkpoint)",
+                last_.empty() || !std::filesystem::exists(last_) ? std::string()
+                                                                  : " (" + last_ + " keeps the last good checkpoint)",
                 max_skips_ > 0 ? Error::cat("; ", max_skips_, " such steps were already skipped (--skip-nonfinite ",
                                             max_skips_, ")")
                                : std::string("; --skip-nonfinite N skips up to N such steps instead"));
