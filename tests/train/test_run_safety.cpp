@@ -130,6 +130,10 @@ BOOST_AUTO_TEST_CASE(lm_nonfinite_stops_and_never_saves_a_nan_model) {
     BOOST_TEST(threw);
     for (const char* f : {"last.safetensors", "best.safetensors"})
         if (fs::exists(dir / f)) BOOST_TEST(all_finite(io::load_checkpoint(dir / f)), f);
+    if (fs::exists(dir / "best.safetensors")) {  // a NaN validation loss is never the best
+        const double best = io::load_checkpoint(dir / "best.safetensors").train_state.at("best_metric");
+        BOOST_TEST(std::isfinite(best));
+    }
     const auto recs = test::jsonl_records(dir / "metrics.jsonl", "nonfinite");
     BOOST_TEST_REQUIRE(recs.size() == 1u);
     BOOST_TEST(recs[0].at("action") == "stop");
