@@ -27,6 +27,7 @@ void register_demo(CLI::App& app) {
             o.train.label_smoothing = 0.0;
             o.train.grad_clip = 1.0;
             o.train.out_dir = *out;
+            o.train.overwrite = true;  // every demo is a fresh run (the previous one's files are replaced)
             std::printf("prism demo: training vit-micro on Fashion-MNIST (%lld epochs); checkpoints in %s\n",
                         static_cast<long long>(o.train.epochs), out->c_str());
             auto r = train::run_vit(o);

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "prism/io/checkpoint.hpp"
 #include "prism/train/lm.hpp"
+#include "prism/train/out_dir.hpp"
 
 namespace prism::cli {
 
@@ -77,7 +78,14 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tg->add_option("--seed", o.train.seed)->capture_default_str();
     tg->add_option("--threads", a->threads, "0 = all cores");
     tg->add_option("--out", o.train.out_dir, "directory for checkpoints and metrics.jsonl")->capture_default_str();
-    tg->add_flag("--resume", o.train.resume, "continue from OUT/last.safetensors");
+    tg->add_flag("--resume", o.train.resume,
+                 "continue from OUT/last.safetensors; model, text and training settings must match the stored ones "
+                 "(may change: --steps, --max-steps, --save-every, --eval-every, --threads, --skip-nonfinite)");
+    tg->add_flag("--overwrite", o.train.overwrite,
+                 "start afresh in an --out dir that holds a previous run (its checkpoints are removed, metrics.jsonl "
+                 "emptied); without it or --resume such a dir is refused");
+    tg->add_option("--skip-nonfinite", o.train.skip_nonfinite,
+                   "skip up to N steps whose loss or gradient is NaN/inf (no update) instead of stopping at the first");
     tg->add_option("--max-steps", o.train.max_steps, "stop after this many steps (the run can be resumed)");
     tg->add_option("--save-every", o.train.save_every, "also save last.safetensors every N steps");
     tg->callback([a] {
@@ -94,7 +102,13 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
                 r.attention = models::parse_attention_options(
                     a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers, a->alpha,
                     a->lambda1, a->lambda2, a->learnable_lambdas, 0.4);
-            const auto res = train::run_gpt(r);
+            train::GptRunResult res;
+            try {
+                res = train::run_gpt(r);
+            } catch (const train::RunConflict& e) {  // --out holds another run: a usage error
+                std::cerr << "prism: error: " << e.what() << "\n";
+                return 2;
+            }
             std::printf("%lld steps in %.0f s (%.0f tokens/s); best val loss %.4f, last %.4f\n",
                         static_cast<long long>(res.fit.steps), res.fit.seconds, res.fit.tokens_per_s,
                         res.fit.best_val_loss, res.fit.last_val_loss);

@@ -9,6 +9,7 @@
 #include "prism/data/corruptions.hpp"
 #include "prism/data/image_folder.hpp"
 #include "prism/io/checkpoint.hpp"
+#include "prism/train/out_dir.hpp"
 #include "prism/train/vit_run.hpp"
 
 namespace prism::cli {
@@ -75,7 +76,9 @@ void add_vit_train_options(CLI::App* cmd, train::VitRunOptions& o, std::int64_t*
                   "random horizontal flip during training, also with --no-augment (default: on for cifar10 "
                   "and folders, off for digits and Fashion-MNIST)");
     cmd->add_option("--out", o.train.out_dir, "directory for checkpoints and metrics.jsonl")->capture_default_str();
-    cmd->add_flag("--resume", o.train.resume, "continue from OUT/last.safetensors");
+    cmd->add_flag("--resume", o.train.resume,
+                  "continue from OUT/last.safetensors; model, data and training settings must match the stored ones "
+                  "(may change: --epochs, --max-steps, --save-every, --threads, --log-smoothing, --skip-nonfinite)");
     cmd->add_option("--max-steps", o.train.max_steps, "stop after this many steps (the run can be resumed)");
     cmd->add_option("--save-every", o.train.save_every,
                     "also save last.safetensors every N steps (default: at epoch ends), for long resumable runs");
@@ -97,6 +100,11 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     auto* tv = train_cmd->add_subcommand("vit", "train a Vision Transformer");
     std::int64_t* sizes[5] = {&a->dim, &a->depth, &a->heads, &a->patch, &a->mlp_dim};
     add_vit_train_options(tv, a->run, sizes);
+    tv->add_flag("--overwrite", a->run.train.overwrite,
+                 "start afresh in an --out dir that holds a previous run (its checkpoints are removed, metrics.jsonl "
+                 "emptied); without it or --resume such a dir is refused");
+    tv->add_option("--skip-nonfinite", a->run.train.skip_nonfinite,
+                   "skip up to N steps whose loss or gradient is NaN/inf (no update) instead of stopping at the first");
     tv->add_option("--log-smoothing", a->run.log_smoothing,
                    "every N steps, per-layer smoothing measures (cos sim, HC/DC, ...) of a fixed validation batch "
                    "in metrics.jsonl");
@@ -117,8 +125,13 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
                 a->run.attention = models::parse_attention_options(
                     a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers, a->alpha,
                     a->lambda1, a->lambda2, a->learnable_lambdas, 0.6);
-            auto r = train::run_vit(a->run);
-            print_run(r, a->run.train.out_dir);
+            try {
+                auto r = train::run_vit(a->run);
+                print_run(r, a->run.train.out_dir);
+            } catch (const train::RunConflict& e) {  // --out holds another run: a usage error
+                std::cerr << "prism: error: " << e.what() << "\n";
+                return 2;
+            }
             return 0;
         }));
     });

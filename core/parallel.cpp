@@ -20,8 +20,17 @@ void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,
     if (n <= 0) return;
     if (grain < 1) grain = 1;
     const std::int64_t chunks = parallel_chunks(n, grain);
-    if (chunks == 1 || runtime::num_threads() == 1) {
+    if (chunks == 1) {
         body(begin, end);
+        return;
+    }
+    if (runtime::num_threads() == 1) {
+        // The same chunks, in order, without TBB: a reduction that keeps one partial per chunk
+        // then sums exactly as on many threads (one body call over the whole range would not).
+        for (std::int64_t c = 0; c < chunks; ++c) {
+            const std::int64_t lo = begin + c * grain;
+            body(lo, std::min(end, lo + grain));
+        }
         return;
     }
     runtime::ensure_thread_limit();

@@ -10,8 +10,9 @@
 
 namespace prism {
 
-// body(lo, hi) over disjoint ranges covering [begin, end), each at least `grain` long
-// (except the last). Runs inline when the range is small or one thread is configured.
+// body(lo, hi) over the chunks [begin + i*grain, begin + (i+1)*grain) covering [begin, end)
+// (the last one shorter). The chunks are the same on any thread count (on one thread they
+// run inline, in order), so a result never depends on it.
 void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,
                   const std::function<void(std::int64_t, std::int64_t)>& body);
 

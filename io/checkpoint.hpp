@@ -4,7 +4,9 @@
 //   tensors   the model's state_dict by PyTorch/timm/nanoGPT names ("blocks.0.attn.qkv.weight"),
 //             and the optimizer's moments under "optim." names
 //   metadata  "config"       the model's config as a JSON string (enough to rebuild the model)
-//             "train_state"  JSON: step, epoch, loader position, RNG states, best metric, ...
+//             "train_state"  JSON: step, epoch, loader position, RNG states, best metric, steps
+//                            skipped as non-finite, and "run": the training settings --resume
+//                            must match (train/train_state.hpp, train/resume_check.hpp)
 //             "format"       "prism-checkpoint-1"
 //
 // A file written by PyTorch (safetensors.torch.save_file(model.state_dict())) with a "config"

@@ -1,14 +1,19 @@
 // GEMM through BLIS's typed API (bli_sgemm/bli_dgemm) on strided operands.
 //
 // BLIS is always single-threaded (core/runtime.hpp: TBB owns the cores). gemm_parallel
-// splits the product into one block per thread and runs the blocks with prism::parallel_for;
-// each block is an ordinary single-threaded BLIS call:
+// splits the product into blocks and runs them with prism::parallel_for; each block is an
+// ordinary single-threaded BLIS call:
 //   - a long inner dimension (K >= 4 max(M, N), e.g. a weight gradient summed over thousands
-//     of rows) is split along K: each thread multiplies its slice of rows into its own (M, N)
-//     partial and the partials are added in a fixed order. Both threads then stream disjoint
-//     halves of the big operands (measured: 76-94% of peak against 57-86% for an N split);
-//     when M < N the transposed product is computed instead (see below);
+//     of rows) is split along K into kSplitK slices: each slice is multiplied into its own
+//     (M, N) partial and the partials are added in a fixed order. On 2 threads both stream
+//     disjoint halves of the big operands (measured: 76-94% of peak against 57-86% for an N
+//     split); when M < N the transposed product is computed instead (see below);
 //   - otherwise the larger of M and N is split.
+// Determinism: splitting rows or columns never changes a result element (BLIS sums each one
+// over K in the same order whatever block it is in), but splitting K does. So the K split is
+// decided by the shape alone, never by the thread count: the same slices on 1, 2 or 64
+// threads (more than kSplitK threads split each slice's rows or columns further), and a
+// training run gives the same bits on any thread count (tests/train/test_determinism.cpp).
 #include "prism/ops/gemm.hpp"
 
 #include <blis.h>
@@ -108,13 +113,46 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, s
         for (std::int64_t j = 0; j < N; ++j) C[i * c.rs + j * c.cs] = tc[i * N + j];
 }
 
-// C = alpha * sum_p A[:, Kp] B[Kp, :] + beta * C over `parts` slices Kp of the inner dimension.
-// Part 0 accumulates into C itself (with beta); the others into dense (M, N) partials, which are
-// then added to C in order 1, 2, ... (the result depends on `parts`, not on scheduling).
+// Slices of the inner dimension when it is split: a constant, so results do not depend on the
+// thread count; 2 keeps the results (and speed) of the 2-thread runs measured in the README.
+constexpr std::int64_t kSplitK = 2;
+
+// The product split into `blocks` blocks of rows (M >= N) or columns, run in parallel; every
+// result element is the same as one unsplit call's.
 template <class T>
-void gemm_split_k(std::int64_t parts, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,
-                  std::int64_t rsa, std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C,
-                  std::int64_t rsc, std::int64_t csc) {
+void gemm_blocks(std::int64_t blocks, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,
+                 std::int64_t rsa, std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C,
+                 std::int64_t rsc, std::int64_t csc) {
+    if (blocks <= 1) {
+        gemm<T>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+        return;
+    }
+    // Blocks are whole micro-panels of the skx kernels (MR = 32 rows for float, 16 for double).
+    const std::int64_t align = std::is_same_v<T, float> ? 32 : 16;
+    auto block_of = [&](std::int64_t n) {
+        const std::int64_t per = (n + blocks - 1) / blocks;
+        return (per + align - 1) / align * align;
+    };
+    if (M >= N) {
+        parallel_for(0, M, block_of(M), [&](std::int64_t lo, std::int64_t hi) {
+            gemm<T>(hi - lo, N, K, alpha, A + lo * rsa, rsa, csa, B, rsb, csb, beta, C + lo * rsc, rsc, csc);
+        });
+    } else {
+        parallel_for(0, N, block_of(N), [&](std::int64_t lo, std::int64_t hi) {
+            gemm<T>(M, hi - lo, K, alpha, A, rsa, csa, B + lo * csb, rsb, csb, beta, C + lo * csc, rsc, csc);
+        });
+    }
+}
+
+// C = alpha * sum_p A[:, Kp] B[Kp, :] + beta * C over kSplitK slices Kp of the inner dimension.
+// Slice 0 accumulates into C itself (with beta); the others into dense (M, N) partials, which are
+// then added to C in order 1, 2, ... (the result depends on the shape alone, not on threads).
+template <class T>
+void gemm_split_k(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, std::int64_t rsa,
+                  std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C, std::int64_t rsc,
+                  std::int64_t csc) {
+    const std::int64_t parts = kSplitK;
+    const std::int64_t inner = std::max<std::int64_t>(1, runtime::num_threads() / parts);  // blocks per slice
     std::vector<std::vector<T>> partial(static_cast<std::size_t>(parts - 1));
     parallel_for(0, parts, 1, [&](std::int64_t lo, std::int64_t hi) {
         for (std::int64_t p = lo; p < hi; ++p) {
@@ -122,11 +160,11 @@ void gemm_split_k(std::int64_t parts, std::int64_t M, std::int64_t N, std::int64
             const T* a = A + k0 * csa;
             const T* b = B + k0 * rsb;
             if (p == 0) {
-                gemm<T>(M, N, k1 - k0, alpha, a, rsa, csa, b, rsb, csb, beta, C, rsc, csc);
+                gemm_blocks<T>(inner, M, N, k1 - k0, alpha, a, rsa, csa, b, rsb, csb, beta, C, rsc, csc);
             } else {
                 auto& c = partial[static_cast<std::size_t>(p - 1)];
                 c.assign(static_cast<std::size_t>(M * N), T(0));
-                gemm<T>(M, N, k1 - k0, alpha, a, rsa, csa, b, rsb, csb, T(0), c.data(), N, 1);
+                gemm_blocks<T>(inner, M, N, k1 - k0, alpha, a, rsa, csa, b, rsb, csb, T(0), c.data(), N, 1);
             }
         }
     });
@@ -143,41 +181,25 @@ void gemm_parallel(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, cons
                    std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C, std::int64_t rsc,
                    std::int64_t csc) {
     const std::int64_t threads = runtime::num_threads();
-    if (threads <= 1 || M * N * std::max<std::int64_t>(K, 1) < kGemmMinParallelMacs) {
-        gemm<T>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
-        return;
-    }
-    // Blocks are whole micro-panels of the skx kernels (MR = 32 rows for float, 16 for double).
-    const std::int64_t align = std::is_same_v<T, float> ? 32 : 16;
-    auto block_of = [&](std::int64_t n) {
-        const std::int64_t per = (n + threads - 1) / threads;
-        return (per + align - 1) / align * align;
-    };
-    if (K >= 4 * std::max(M, N) && M >= N) {
-        gemm_split_k<T>(threads, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
-    } else if (K >= 4 * std::max(M, N)) {
+    const bool big = M * N * std::max<std::int64_t>(K, 1) >= kGemmMinParallelMacs;
+    // The K split is taken by shape alone, also on one thread (see the top of the file).
+    if (big && K >= 4 * std::max(M, N) && M >= N) {
+        gemm_split_k<T>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+    } else if (big && K >= 4 * std::max(M, N)) {
         // Wide and short (M < N): BLIS's kernels run the transposed problem C^T = B^T A^T
         // (N >= M rows) 25-50% faster (measured at 192x768 and 128x512, K 4096-6400), so it
         // is computed into a dense (N, M) buffer and added back transposed.
         std::vector<T> ct(static_cast<std::size_t>(N * M));
-        gemm_split_k<T>(threads, N, M, K, alpha, B, csb, rsb, A, csa, rsa, T(0), ct.data(), M, 1);
-        parallel_for(0, M, std::max<std::int64_t>(1, (M + threads - 1) / threads), [&](std::int64_t lo, std::int64_t hi) {
+        gemm_split_k<T>(N, M, K, alpha, B, csb, rsb, A, csa, rsa, T(0), ct.data(), M, 1);
+        parallel_for(0, M, std::max<std::int64_t>(1, (M + kSplitK - 1) / kSplitK), [&](std::int64_t lo, std::int64_t hi) {
             for (std::int64_t i = lo; i < hi; ++i)
                 for (std::int64_t j = 0; j < N; ++j) {
                     T& c = C[i * rsc + j * csc];
                     c = ct[j * M + i] + (beta == T(0) ? T(0) : beta * c);
                 }
         });
-    } else if (M >= N) {
-        const std::int64_t grain = block_of(M);
-        parallel_for(0, M, grain, [&](std::int64_t lo, std::int64_t hi) {
-            gemm<T>(hi - lo, N, K, alpha, A + lo * rsa, rsa, csa, B, rsb, csb, beta, C + lo * rsc, rsc, csc);
-        });
     } else {
-        const std::int64_t grain = block_of(N);
-        parallel_for(0, N, grain, [&](std::int64_t lo, std::int64_t hi) {
-            gemm<T>(M, hi - lo, K, alpha, A, rsa, csa, B + lo * csb, rsb, csb, beta, C + lo * csc, rsc, csc);
-        });
+        gemm_blocks<T>(big ? threads : 1, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
     }
 }
 

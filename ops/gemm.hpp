@@ -18,6 +18,7 @@ inline constexpr std::int64_t kGemmMinParallelMacs = std::int64_t(1) << 21;
 
 // The same product split into blocks of rows or columns run in parallel with TBB when it is
 // big enough; for weight GEMMs (batch*tokens rows). Do not call from inside parallel_for.
+// The result depends on the shape only, never on the thread count (ops/gemm.cpp).
 template <class T>
 void gemm_parallel(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, std::int64_t rsa,
                    std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C, std::int64_t rsc,

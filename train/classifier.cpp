@@ -1,6 +1,7 @@
 #include "prism/train/classifier.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 
 #include "prism/autograd/functions.hpp"
@@ -10,7 +11,10 @@
 #include "prism/optim/clip.hpp"
 #include "prism/optim/schedule.hpp"
 #include "prism/train/jsonl.hpp"
+#include "prism/train/nonfinite.hpp"
+#include "prism/train/out_dir.hpp"
 #include "prism/train/progress.hpp"
+#include "prism/train/resume_check.hpp"
 #include "prism/train/train_state.hpp"
 
 namespace prism::train {
@@ -51,6 +55,26 @@ EvalResult evaluate(nn::Module& model, const ClassifierForward& forward, data::D
     return r;
 }
 
+nlohmann::json resume_settings(const ClassifierOptions& opts, const data::DataLoader& train) {
+    nlohmann::json run = opts.run_config.is_object() ? opts.run_config : nlohmann::json::object();
+    const data::LoaderOptions& lo = train.options();
+    const data::ImageDataset& ds = train.dataset();
+    const std::uint64_t h = hash_bytes(ds.pixels.data(), ds.pixels.size());
+    run["data"] = {{"images", ds.size()},
+                   {"samples_per_epoch", train.size()},
+                   {"hash", hash_hex(ds.labels.data(), ds.labels.size() * sizeof(std::int64_t), h)}};
+    run["batch_size"] = lo.batch_size;
+    run["loader"] = {{"seed", lo.seed}, {"shuffle", lo.shuffle}, {"drop_last", lo.drop_last},
+                     {"augment", {{"pad", lo.augment.pad}, {"hflip", lo.augment.hflip}}}};
+    run["lr"] = opts.lr;
+    run["min_lr"] = opts.min_lr;
+    run["weight_decay"] = opts.weight_decay;
+    run["warmup_epochs"] = opts.warmup_epochs;
+    run["label_smoothing"] = opts.label_smoothing;
+    run["grad_clip"] = opts.grad_clip;
+    return run;
+}
+
 FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, data::DataLoader& train,
                          data::DataLoader* val, const ClassifierOptions& opts, const nlohmann::json& config) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -71,18 +95,22 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
     const std::string dir = opts.out_dir;
     const std::string last = dir.empty() ? "" : dir + "/last.safetensors";
     const std::string best = dir.empty() ? "" : dir + "/best.safetensors";
-    if (!dir.empty()) std::filesystem::create_directories(dir);
+    prepare_out_dir(dir, opts.resume, opts.overwrite, opts.verbose);
+    const nlohmann::json run = resume_settings(opts, train);
     if (opts.resume && !last.empty() && std::filesystem::exists(last)) {
-        st = resume_from(last, model, opt, &train);
+        st = resume_from(last, model, opt, &train, config, run);
         if (opts.verbose)
             std::printf("resumed from %s at step %lld (epoch %lld)\n", last.c_str(), static_cast<long long>(st.step),
                         static_cast<long long>(st.loader.epoch));
     }
+    st.run = run;
     res.best_val_accuracy = st.best_metric;
     JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl");
+    const NonFiniteGuard guard(opts.skip_nonfinite, last);
 
     auto save = [&](const std::string& path) {
         if (path.empty()) return;
+        check_finite_before_save(model, st.step, path);
         st.loader = train.state();
         io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
     };
@@ -107,11 +135,22 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
             Tensor loss = cross_entropy(logits, b.labels, ce);
             opt.zero_grad();  // zeroes the grad slab in place; backward then accumulates into it
             loss.backward();
+            if (opts.after_backward) opts.after_backward(st.step + 1);
+            const double lv = loss.item();
             const double gnorm = opts.grad_clip > 0 ? optim::clip_grad_norm_(opt.params(), opts.grad_clip)
                                                     : optim::clip_grad_norm_(opt.params(), 1e30);
+            if (!guard.step_ok(st.step + 1, lv, gnorm, model, st.nonfinite_skipped, log)) {
+                ++st.step;  // the batch is consumed, the model not updated
+                if (opts.verbose) bar.update(b.batch + 1, seen, shown_loss);
+                if (opts.save_every > 0 && st.step % opts.save_every == 0) save(last);
+                if (opts.max_steps >= 0 && st.step >= opts.max_steps) {
+                    stopped = true;
+                    break;
+                }
+                continue;
+            }
             opt.step();
             ++st.step;
-            const double lv = loss.item();
             shown_loss = seen == 0 ? lv : 0.9 * shown_loss + 0.1 * lv;
             tally.loss_sum += lv;
             ++tally.batches;
@@ -149,6 +188,7 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
                               {"samples_per_s", secs > 0 ? seen / secs : 0.0},
                               {"seconds", secs}};
         if (first_batch > 0) rec["resumed_at_batch"] = first_batch;
+        if (st.nonfinite_skipped > 0) rec["nonfinite_skipped"] = st.nonfinite_skipped;
         if (stopped) rec["complete"] = false;  // max_steps ended it: the resumed run writes the whole epoch
         else tally = {};                        // the epoch is done; checkpoints from here on start the next
         std::string summary = Error::cat("loss ", train_loss);
@@ -157,7 +197,7 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
             rec["val_accuracy"] = v.accuracy;
             rec["val_loss"] = v.loss;
             summary += Error::cat(", val acc ", v.accuracy * 100, "%");
-            if (v.accuracy > st.best_metric) {
+            if (std::isfinite(v.loss) && v.accuracy > st.best_metric) {  // a NaN model is never "best"
                 st.best_metric = v.accuracy;
                 save(best);
             }
@@ -170,6 +210,7 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
     res.best_val_accuracy = st.best_metric;
     if (!val && !best.empty()) save(best);  // no validation: the last model is the best we know
     res.steps = st.step;
+    res.nonfinite_skipped = st.nonfinite_skipped;
     res.finished = !stopped && train.state().epoch >= opts.epochs;
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return res;

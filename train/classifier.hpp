@@ -27,6 +27,14 @@ struct ClassifierOptions {
     double grad_clip = 1.0;        // <= 0: no clipping (the norm is still logged)
     std::string out_dir;           // checkpoints + metrics.jsonl; empty: keep nothing on disk
     bool resume = false;           // continue from out_dir/last.safetensors when it exists
+    // A previous run in out_dir (last/best.safetensors, metrics.jsonl) is refused unless resume
+    // or overwrite (start afresh: both checkpoints removed, metrics.jsonl emptied); train/out_dir.hpp.
+    bool overwrite = false;
+    std::int64_t skip_nonfinite = 0;  // steps with a non-finite loss/gradient to skip before stopping (train/nonfinite.hpp)
+    // Settings a resume must match besides the model config and what fit_classifier stores
+    // itself (loader, schedule, data hash): run_vit adds the dataset, seed and fractions.
+    nlohmann::json run_config = nlohmann::json::object();
+    std::function<void(std::int64_t step)> after_backward;  // test hook: after backward, before any check
     std::int64_t max_steps = -1;   // stop (and save) after this many steps in all; -1: run all epochs
     std::int64_t log_every = 50;   // a JSONL record every N steps
     std::int64_t save_every = 0;   // also save last.safetensors every N steps (0: at epoch ends)
@@ -45,6 +53,7 @@ struct EvalResult {
 struct FitResult {
     double best_val_accuracy = -1;  // -1 when there is no validation set
     std::int64_t steps = 0, epochs_done = 0;
+    std::int64_t nonfinite_skipped = 0;  // steps skipped for a non-finite loss/gradient (whole run)
     double seconds = 0;             // wall time of this call
     bool finished = false;          // all epochs ran (false when stopped by max_steps)
 };
@@ -54,8 +63,14 @@ using ClassifierForward = std::function<Tensor(const Tensor& images)>;
 // Accuracy and mean loss over every batch of `loader` (one pass, no grad, eval mode).
 EvalResult evaluate(nn::Module& model, const ClassifierForward& forward, data::DataLoader& loader);
 
-// `config` is stored as the checkpoints' "config" metadata.
+// `config` is stored as the checkpoints' "config" metadata. The settings a resume must match
+// (resume_settings below) go to train_state "run".
 FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, data::DataLoader& train,
                          data::DataLoader* val, const ClassifierOptions& opts, const nlohmann::json& config);
+
+// What fit_classifier stores in train_state "run" and compares on resume: opts.run_config plus
+// the loader's settings (batch size, seed, augmentation, sample count, a hash of the dataset)
+// and the schedule (lr, min_lr, warm-up, weight decay, label smoothing, clip); not the epochs.
+nlohmann::json resume_settings(const ClassifierOptions& opts, const data::DataLoader& train);
 
 }  // namespace prism::train

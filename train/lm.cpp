@@ -12,7 +12,10 @@
 #include "prism/optim/clip.hpp"
 #include "prism/optim/schedule.hpp"
 #include "prism/train/jsonl.hpp"
+#include "prism/train/nonfinite.hpp"
+#include "prism/train/out_dir.hpp"
 #include "prism/train/progress.hpp"
+#include "prism/train/resume_check.hpp"
 #include "prism/train/train_state.hpp"
 
 namespace prism::train {
@@ -88,6 +91,22 @@ LMEvalResult evaluate_lm(models::GPT& model, const std::vector<std::int32_t>& to
     return r;
 }
 
+nlohmann::json lm_resume_settings(const LMOptions& opts, const data::TextSplit& split) {
+    nlohmann::json run = opts.run_config.is_object() ? opts.run_config : nlohmann::json::object();
+    const std::uint64_t h = hash_bytes(split.train.data(), split.train.size() * sizeof(split.train[0]));
+    run["data"] = {{"train_tokens", split.train.size()},
+                   {"val_tokens", split.val.size()},
+                   {"hash", hash_hex(split.val.data(), split.val.size() * sizeof(split.val[0]), h)}};
+    run["batch_size"] = opts.batch_size;
+    run["seed"] = opts.seed;
+    run["lr"] = opts.lr;
+    run["min_lr"] = opts.min_lr;
+    run["weight_decay"] = opts.weight_decay;
+    run["warmup_steps"] = opts.warmup_steps;
+    run["grad_clip"] = opts.grad_clip;
+    return run;
+}
+
 LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data::Tokenizer& tok,
                    const LMOptions& opts) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -111,15 +130,20 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
     const std::string dir = opts.out_dir;
     const std::string last = dir.empty() ? "" : dir + "/last.safetensors";
     const std::string best = dir.empty() ? "" : dir + "/best.safetensors";
-    if (!dir.empty()) std::filesystem::create_directories(dir);
+    prepare_out_dir(dir, opts.resume, opts.overwrite, opts.verbose);
+    const nlohmann::json config = model.config.to_json();
+    const nlohmann::json run = lm_resume_settings(opts, split);
     if (opts.resume && !last.empty() && std::filesystem::exists(last)) {
-        st = resume_from(last, model, opt, nullptr);
+        st = resume_from(last, model, opt, nullptr, config, run);
         if (opts.verbose) std::printf("resumed from %s at step %lld\n", last.c_str(), static_cast<long long>(st.step));
     }
+    st.run = run;
     JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl");
-    const nlohmann::json config = model.config.to_json();
+    const NonFiniteGuard guard(opts.skip_nonfinite, last);
     auto save = [&](const std::string& path) {
-        if (!path.empty()) io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
+        if (path.empty()) return;
+        check_finite_before_save(model, st.step, path);
+        io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
     };
 
     Progress bar("train", opts.steps, "tokens", st.step);  // st.step > 0 when resumed
@@ -135,25 +159,29 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
         Tensor loss = model.loss(x, y);
         opt.zero_grad();
         loss.backward();
+        if (opts.after_backward) opts.after_backward(st.step + 1);
+        const double lv = loss.item();
         const double gnorm = optim::clip_grad_norm_(opt.params(), opts.grad_clip > 0 ? opts.grad_clip : 1e30);
-        opt.step();
+        // A non-finite step consumes its batch without updating the model (or stops the run).
+        const bool update = guard.step_ok(st.step + 1, lv, gnorm, model, st.nonfinite_skipped, log);
+        if (update) opt.step();
         ++st.step;
         tokens += B * T;
-        const double lv = loss.item();
-        shown = st.step == first_step + 1 ? lv : 0.9 * shown + 0.1 * lv;
+        if (update) shown = st.step == first_step + 1 || shown == 0 ? lv : 0.9 * shown + 0.1 * lv;
         if (opts.verbose) bar.update(st.step, tokens, shown);
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_t0).count();
-        if (opts.log_every > 0 && st.step % opts.log_every == 0)
+        if (update && opts.log_every > 0 && st.step % opts.log_every == 0)
             log.write({{"type", "step"}, {"step", st.step}, {"loss", lv}, {"lr", lr}, {"grad_norm", gnorm},
                        {"tokens_per_s", secs > 0 ? tokens / secs : 0.0}});
         const bool at_end = st.step >= opts.steps;
         if ((opts.eval_every > 0 && st.step % opts.eval_every == 0) || at_end) {
             nlohmann::json rec = {{"type", "eval"}, {"step", st.step}, {"train_loss", shown}, {"seconds", secs}};
+            if (st.nonfinite_skipped > 0) rec["nonfinite_skipped"] = st.nonfinite_skipped;
             if (val_s) {
                 const double vl = estimate_loss(model, *val_s, opts.eval_batches, B);
                 rec["val_loss"] = vl;
                 res.last_val_loss = vl;
-                if (st.best_metric < 0 || vl < st.best_metric) {
+                if (std::isfinite(vl) && (st.best_metric < 0 || vl < st.best_metric)) {  // never a NaN "best"
                     st.best_metric = vl;
                     save(best);
                 }
@@ -176,6 +204,7 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
     res.finished = st.step >= opts.steps;
     if (!val_s && !best.empty() && res.finished) save(best);
     res.steps = st.step;
+    res.nonfinite_skipped = st.nonfinite_skipped;
     res.best_val_loss = st.best_metric;
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double loop_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_t0).count();
@@ -184,6 +213,7 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
 }
 
 GptRunResult run_gpt(const GptRunOptions& o) {
+    prepare_out_dir(o.train.out_dir, o.train.resume, o.train.overwrite, o.train.verbose);  // refuse before loading the text
     const data::Corpus corpus = data::load_corpus(o.text);
     const data::Tokenizer tok = data::Tokenizer::make(o.tokenizer, corpus.text, corpus.name);
     const auto ids = tok.encode(corpus.text, corpus.name);
@@ -204,6 +234,9 @@ GptRunResult run_gpt(const GptRunOptions& o) {
         throw Error("text", corpus.name, ": ", ids.size(), " tokens is shorter than one context window of ",
                     cfg.context_length + 1, " tokens");
     const data::TextSplit split = data::split_tokens(ids, o.val_fraction);
+    LMOptions train = o.train;
+    train.run_config["text"] = corpus.name;
+    train.run_config["val_fraction"] = o.val_fraction;
     manual_seed(o.train.seed);
     models::GPT model(cfg);
     if (o.train.verbose)
@@ -215,7 +248,7 @@ GptRunResult run_gpt(const GptRunOptions& o) {
     r.config = cfg;
     r.train_tokens = static_cast<std::int64_t>(split.train.size());
     r.val_tokens = static_cast<std::int64_t>(split.val.size());
-    r.fit = fit_lm(model, split, tok, o.train);
+    r.fit = fit_lm(model, split, tok, train);
     return r;
 }
 

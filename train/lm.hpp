@@ -10,6 +10,8 @@
 // the step and the default generator.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +40,12 @@ struct LMOptions {
     std::int64_t max_steps = -1;       // stop (and save last) after this many steps in all; -1: run to `steps`
     std::int64_t save_every = 0;       // also save last.safetensors every N steps (0: only at evaluations)
     bool verbose = true;
+    bool overwrite = false;            // replace a previous run in out_dir (else refused without resume)
+    std::int64_t skip_nonfinite = 0;   // non-finite steps to skip before stopping (train/nonfinite.hpp)
+    // Settings a resume must match besides the model config and what fit_lm stores itself
+    // (batch size, seed, schedule, token counts and a hash of the tokens): run_gpt adds the text.
+    nlohmann::json run_config = nlohmann::json::object();
+    std::function<void(std::int64_t step)> after_backward;  // test hook: after backward, before any check
 };
 
 struct LMEvalResult {
@@ -51,15 +59,21 @@ struct LMFitResult {
     bool finished = false;     // reached `steps` (false when stopped by max_steps)
     double best_val_loss = -1, last_val_loss = -1;
     double seconds = 0, tokens_per_s = 0;
+    std::int64_t nonfinite_skipped = 0;  // steps skipped for a non-finite loss/gradient (whole run)
 };
 
 // The whole split in deterministic non-overlapping windows (data::eval_windows).
 LMEvalResult evaluate_lm(models::GPT& model, const std::vector<std::int32_t>& tokens, const data::Tokenizer& tok,
                          std::int64_t batch_size = 32);
 
-// `config` (with the tokenizer) goes into the checkpoints' "config" metadata.
+// The model's config (with the tokenizer) goes into the checkpoints' "config" metadata, the
+// settings a resume must match (lm_resume_settings) into train_state "run".
 LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data::Tokenizer& tok,
                    const LMOptions& opts);
+
+// opts.run_config plus batch size, seed, schedule (lr, min_lr, warm-up steps, weight decay,
+// clip) and the data (token counts, a hash of the tokens); not the number of steps.
+nlohmann::json lm_resume_settings(const LMOptions& opts, const data::TextSplit& split);
 
 // A whole `prism train gpt` run: corpus, tokenizer, preset + overrides, training.
 struct GptRunOptions {

@@ -1,6 +1,9 @@
 #include "prism/train/train_state.hpp"
 
+#include <cstdio>
+
 #include "prism/io/checkpoint.hpp"
+#include "prism/train/resume_check.hpp"
 
 namespace prism::train {
 
@@ -12,7 +15,9 @@ nlohmann::json TrainState::to_json() const {
             {"rng", {{"seed", g.seed}, {"offset", g.offset}}},
             {"epoch_tally",
              {{"loss_sum", tally.loss_sum}, {"batches", tally.batches}, {"correct", tally.correct},
-              {"samples", tally.samples}}}};
+              {"samples", tally.samples}}},
+            {"nonfinite_skipped", nonfinite_skipped},
+            {"run", run}};
 }
 
 TrainState TrainState::from_json(const nlohmann::json& j, const std::string& file) {
@@ -31,16 +36,22 @@ TrainState TrainState::from_json(const nlohmann::json& j, const std::string& fil
             s.tally.correct = t.at("correct");
             s.tally.samples = t.at("samples");
         }
+        s.nonfinite_skipped = j.value("nonfinite_skipped", std::int64_t(0));
+        if (j.contains("run")) s.run = j.at("run");
     } catch (const nlohmann::json::exception& e) {
         throw Error("resume", file, ": train_state is incomplete: ", e.what());
     }
     return s;
 }
 
-TrainState resume_from(const std::string& path, nn::Module& model, optim::Optimizer& opt, data::DataLoader* loader) {
+TrainState resume_from(const std::string& path, nn::Module& model, optim::Optimizer& opt, data::DataLoader* loader,
+                       const nlohmann::json& config, const nlohmann::json& run) {
     io::Checkpoint c = io::load_checkpoint(path);
     if (c.train_state.is_null()) throw Error("resume", path, " has no train_state (was it saved by a training run?)");
     TrainState s = TrainState::from_json(c.train_state, path);
+    const auto notes = check_resume_settings(path, c.config, s.run, config, run);
+    for (const auto& n : notes)
+        std::fprintf(stderr, "prism: warning: --resume: %s does not store %s; not checked\n", path.c_str(), n.c_str());
     model.load_state_dict(c.model, /*strict=*/true);
     opt.load_state_tensors(c.optim);
     default_generator().set_state(s.rng);

@@ -28,13 +28,19 @@ struct TrainState {
     data::DataLoader::State loader;             // the batch the loader returns next
     Generator::State rng = default_generator().state();
     EpochTally tally;                           // checkpoints before 2026-12 lack it: zeros
+    std::int64_t nonfinite_skipped = 0;         // steps skipped for a non-finite loss/gradient
+    // The training settings a resume must match (train/resume_check.hpp); null in older files.
+    nlohmann::json run;
 
     nlohmann::json to_json() const;             // also captures default_generator() now
     static TrainState from_json(const nlohmann::json& j, const std::string& file);
 };
 
 // Loads `path` into model and optimizer, restores the default generator and (when given)
-// the loader's position; returns the state. Errors name the file.
-TrainState resume_from(const std::string& path, nn::Module& model, optim::Optimizer& opt, data::DataLoader* loader);
+// the loader's position; returns the state. Errors name the file. When `config` / `run` are
+// given, first compares them with the stored ones (check_resume_settings: RunConflict on a
+// difference) and prints what an older checkpoint did not let it check to stderr.
+TrainState resume_from(const std::string& path, nn::Module& model, optim::Optimizer& opt, data::DataLoader* loader,
+                       const nlohmann::json& config = nullptr, const nlohmann::json& run = nullptr);
 
 }  // namespace prism::train

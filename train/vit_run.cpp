@@ -6,6 +6,7 @@
 #include "prism/data/split.hpp"
 #include "prism/diag/smoothing.hpp"
 #include "prism/io/checkpoint.hpp"
+#include "prism/train/out_dir.hpp"
 
 namespace prism::train {
 
@@ -60,6 +61,7 @@ data::Augment training_augment(const VitRunOptions& o, const VisionData& data) {
 }
 
 VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
+    prepare_out_dir(o.train.out_dir, o.train.resume, o.train.overwrite, o.train.verbose);  // refuse before loading the data
     VisionData loaded;
     if (!preloaded) loaded = load_vision_data(o.dataset, o.seed);
     const VisionData& data = preloaded ? *preloaded : loaded;
@@ -94,6 +96,11 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
     if (has_val) val.emplace(data.train, split.val, eo);
 
     ClassifierOptions to = o.train;
+    // what a resume must match besides the model config and fit_classifier's own settings
+    to.run_config["dataset"] = data.spec;
+    to.run_config["seed"] = o.seed;
+    to.run_config["val_fraction"] = o.val_fraction;
+    to.run_config["data_fraction"] = o.data_fraction;
     Tensor probe_images;  // (<= 32, C, H, W), fixed for the whole run
     if (o.log_smoothing > 0) {
         const std::vector<std::int64_t>& pool = has_val ? split.val : train_idx;
