@@ -2,6 +2,7 @@
 // LayerNorm, attention kinds, transformer blocks, probes.
 #pragma once
 #include "prism/nn/attention.hpp"
+#include "prism/nn/attention_init.hpp"
 #include "prism/nn/attention_kinds.hpp"
 #include "prism/nn/attention_neutreno.hpp"
 #include "prism/nn/attention_resformer.hpp"
