@@ -11,9 +11,11 @@
 
 namespace prism {
 
-// j.dump(indent) with invalid UTF-8 replaced by U+FFFD (indent -1: one line).
-inline std::string dump_json(const nlohmann::json& j, int indent = -1) {
-    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+// j.dump(indent) with invalid UTF-8 replaced by U+FFFD (indent -1: one line). A template, so an
+// nlohmann::ordered_json keeps its key order (safetensors headers list tensors in file order).
+template <class Json>
+std::string dump_json(const Json& j, int indent = -1) {
+    return j.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
 // `s` with every invalid UTF-8 sequence replaced by U+FFFD (valid text comes back unchanged).
