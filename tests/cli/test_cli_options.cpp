@@ -319,6 +319,30 @@ BOOST_AUTO_TEST_CASE(json_output_with_non_utf8_paths_parses) {
     BOOST_TEST(j["loss"].get<double>() > 0);
 }
 
+BOOST_AUTO_TEST_CASE(folder_dataset_with_non_utf8_class_names_trains_and_saves) {
+    TempDir dir;
+    // two classes named in Latin-1 ("\xe9t\xe9" is "ete" with accents), 10 tiny images each
+    for (const std::string cls : {"\xe9t\xe9", "hiver"}) {
+        fs::create_directories(dir / ("data/" + cls));
+        for (int i = 0; i < 10; ++i) {
+            std::vector<std::uint8_t> px(8 * 8 * 3, static_cast<std::uint8_t>(cls == "hiver" ? 200 - i : 20 + i));
+            const std::string f = dir / ("data/" + cls + "/" + std::to_string(i) + ".png");
+            BOOST_REQUIRE(stbi_write_png(f.c_str(), 8, 8, 3, px.data(), 8 * 3));
+        }
+    }
+    bad_inputs().insert("train vit --dataset folder: with non-UTF-8 class names");
+    const auto r = run_cli({"train", "vit", "--dataset", "folder:" + (dir / "data"), "--patch", "8", "--dim", "8", "--depth",
+                            "1", "--heads", "1", "--mlp-dim", "8", "--epochs", "1", "--batch-size", "4", "--out",
+                            dir / "run", "--threads", "1"});
+    BOOST_TEST(r.exit_code == 0, r.all());
+    BOOST_TEST(fs::exists(dir / "run/last.safetensors"));
+    const auto ck = prism::io::load_checkpoint(dir / "run/last.safetensors");
+    BOOST_TEST(ck.config["class_names"].size() == 2u);
+    std::ifstream in(dir / "run/metrics.jsonl", std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) BOOST_CHECK_NO_THROW(nlohmann::json::parse(line));
+}
+
 // ---- 5. sizes that cannot fit are refused before allocating ----
 
 BOOST_AUTO_TEST_CASE(sizes_that_cannot_fit_are_refused_with_the_estimate) {
