@@ -1,10 +1,14 @@
 // `prism train gpt`, `prism eval gpt`, `prism sample`: the language-model commands.
 #include <cstdio>
+#include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <optional>
 
 #include "prism/autograd/grad_mode.hpp"
+#include "prism/core/json.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "prism/io/checkpoint.hpp"
 #include "prism/train/lm.hpp"
 #include "prism/train/out_dir.hpp"
@@ -76,7 +80,7 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tg->add_option("--eval-every", o.train.eval_every, "validation loss + sample every N steps")->capture_default_str();
     tg->add_option("--val-fraction", o.val_fraction, "last fraction of the text held out")->capture_default_str();
     tg->add_option("--seed", o.train.seed)->capture_default_str();
-    tg->add_option("--threads", a->threads, "0 = all cores");
+    tg->add_option("--threads", a->threads, "worker threads (default: all cores)");
     tg->add_option("--out", o.train.out_dir, "directory for checkpoints and metrics.jsonl")->capture_default_str();
     tg->add_flag("--resume", o.train.resume,
                  "continue from OUT/last.safetensors; model, text and training settings must match the stored ones "
@@ -90,6 +94,7 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tg->add_option("--save-every", o.train.save_every, "also save last.safetensors every N steps");
     tg->callback([a] {
         std::exit(guarded([a] {
+            const auto started = std::filesystem::file_time_type::clock::now();
             apply_threads(a->threads);
             auto& r = a->run;
             if (a->context > 0) r.context = a->context;
@@ -99,9 +104,11 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
             if (a->mlp_dim > 0) r.mlp_dim = a->mlp_dim;
             if (!a->attention.empty() || !a->spectral_clip.empty() || !a->attention_layers.empty() || a->alpha ||
                 a->lambda1 || a->lambda2 || a->learnable_lambdas)
-                r.attention = models::parse_attention_options(
-                    a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers, a->alpha,
-                    a->lambda1, a->lambda2, a->learnable_lambdas, 0.4);
+                r.attention = usage_checked([&] {
+                    return models::parse_attention_options(
+                        a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers,
+                        a->alpha, a->lambda1, a->lambda2, a->learnable_lambdas, 0.4);
+                });
             train::GptRunResult res;
             try {
                 res = train::run_gpt(r);
@@ -109,12 +116,12 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
                 std::cerr << "prism: error: " << e.what() << "\n";
                 return 2;
             }
-            std::printf("%lld steps in %.0f s (%.0f tokens/s); best val loss %.4f, last %.4f\n",
+            // val losses stay < 0 when no evaluation ran (--max-steps before the first, no validation split)
+            auto loss = [](double v) { return v < 0 ? std::string("none") : Error::cat(std::fixed, std::setprecision(4), v); };
+            std::printf("%lld steps in %.0f s (%.0f tokens/s); best val loss %s, last %s\n",
                         static_cast<long long>(res.fit.steps), res.fit.seconds, res.fit.tokens_per_s,
-                        res.fit.best_val_loss, res.fit.last_val_loss);
-            if (!r.train.out_dir.empty())
-                std::printf("checkpoints: %s/last.safetensors, %s/best.safetensors\n", r.train.out_dir.c_str(),
-                            r.train.out_dir.c_str());
+                        loss(res.fit.best_val_loss).c_str(), loss(res.fit.last_val_loss).c_str());
+            if (!r.train.out_dir.empty()) std::printf("%s\n", checkpoints_line(r.train.out_dir, started).c_str());
             return 0;
         }));
     });
@@ -139,7 +146,7 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
             if (*json) {
                 nlohmann::json j = {{"loss", r.loss}, {"bits_per_char", r.bits_per_char}, {"tokens", r.tokens},
                                     {"chars", r.chars}, {"checkpoint", *ck}, {"text", corpus.name}};
-                std::cout << j.dump() << "\n";
+                std::cout << dump_json(j) << "\n";
             } else {
                 std::printf("val loss %.4f nats/token  %.4f bits/char  (%lld tokens, %lld chars)\n", r.loss,
                             r.bits_per_char, static_cast<long long>(r.tokens), static_cast<long long>(r.chars));
@@ -165,7 +172,7 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
         std::exit(guarded([=] {
             auto g = load_gpt(*sck);
             const auto ids = g.tok.encode(*prompt, "--prompt");
-            if (ids.empty()) throw Error("sample", "--prompt is empty");
+            if (ids.empty()) throw UsageError("--prompt: '' is not valid: expected at least one character");
             std::fwrite(prompt->data(), 1, prompt->size(), stdout);
             models::generate(*g.model, ids, *so, [&](std::int32_t t) {
                 const std::string s = g.tok.token_bytes(t);

@@ -60,6 +60,7 @@ Tensor vit_batch(const models::ViTConfig& cfg, const std::string& spec, std::int
 diag::SpectrumReport analyse_gpt_checkpoint(const io::Checkpoint& ck, const SpectrumArgs& a) {
     const std::string text = a.text.empty() ? "kjv" : a.text;  // as `prism eval gpt`
     auto cfg = models::GPTConfig::from_json(ck.config);
+    cfg.check_memory(a.batch, /*training=*/false);  // before allocating the batch
     PRISM_CHECK(!cfg.tokenizer.is_null(), "spectrum", a.checkpoint, " has no tokenizer in its config");
     models::GPT model(cfg);
     model.load_state_dict(ck.model);
@@ -93,7 +94,9 @@ int run_spectrum(const SpectrumArgs& a) {
         rep = analyse_gpt_checkpoint(ck, a);
     } else {
         PRISM_CHECK(a.text.empty(), "spectrum", a.checkpoint, " is a ViT checkpoint: --text is for GPT checkpoints");
-        models::ViT model(models::ViTConfig::from_json(ck.config));
+        const auto cfg = models::ViTConfig::from_json(ck.config);
+        cfg.check_memory(a.batch, /*training=*/false);  // before allocating the batch
+        models::ViT model(cfg);
         model.load_state_dict(ck.model);
         const Tensor images = vit_batch(model.config, a.dataset.empty() ? "fashion-mnist" : a.dataset, a.batch, a.seed);
         rep = diag::analyse_vit(model, images);

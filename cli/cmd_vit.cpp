@@ -1,11 +1,14 @@
 // `prism train vit`, `prism eval vit`, `prism predict`: the vision commands.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "prism/autograd/functions.hpp"
+#include "prism/core/json.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "commands.hpp"
+#include "options.hpp"
 #include "prism/data/corruptions.hpp"
 #include "prism/data/image_folder.hpp"
 #include "prism/io/checkpoint.hpp"
@@ -24,14 +27,14 @@ struct TrainVitArgs {
     bool learnable_lambdas = false;
 };
 
-void print_run(const train::VitRunResult& r, const std::string& out_dir) {
+void print_run(const train::VitRunResult& r, const std::string& out_dir, std::filesystem::file_time_type started) {
     // best_val_accuracy < 0: no validation ran (no validation set, or stopped before an epoch end)
-    char best_val[32] = "none yet";
+    char best_val[32] = "none";
     if (r.fit.best_val_accuracy >= 0) std::snprintf(best_val, sizeof best_val, "%.2f%%", r.fit.best_val_accuracy * 100);
     std::printf("test accuracy %.2f%% (loss %.4f) on %lld images; best val accuracy %s; %lld steps in %.0f s\n",
                 r.test.accuracy * 100, r.test.loss, static_cast<long long>(r.test.samples), best_val,
                 static_cast<long long>(r.fit.steps), r.fit.seconds);
-    if (!out_dir.empty()) std::printf("checkpoints: %s/last.safetensors, %s/best.safetensors\n", out_dir.c_str(), out_dir.c_str());
+    if (!out_dir.empty()) std::printf("%s\n", checkpoints_line(out_dir, started).c_str());
 }
 
 std::unique_ptr<models::ViT> load_vit(const std::string& path) {
@@ -119,15 +122,22 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     add_init_options(tv, a->run.qkv_bias, a->run.init, a->run.init_norm);
     tv->callback([a] {
         std::exit(guarded([a] {
+            const auto started = std::filesystem::file_time_type::clock::now();
             apply_sizes(a->run, a->dim, a->depth, a->heads, a->patch, a->mlp_dim);
             if (!a->attention.empty() || !a->spectral_clip.empty() || !a->attention_layers.empty() || a->alpha ||
-                a->lambda1 || a->lambda2 || a->learnable_lambdas)
-                a->run.attention = models::parse_attention_options(
-                    a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers, a->alpha,
-                    a->lambda1, a->lambda2, a->learnable_lambdas, 0.6);
+                a->lambda1 || a->lambda2 || a->learnable_lambdas) {
+                a->run.attention = usage_checked([&] {
+                    return models::parse_attention_options(
+                        a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers,
+                        a->alpha, a->lambda1, a->lambda2, a->learnable_lambdas, 0.6);
+                });
+                check_attention_layers(*a->run.attention, a->attention_layers,
+                                       a->depth > 0 ? a->depth : models::ViTConfig::preset(a->run.preset).depth,
+                                       a->depth > 0 ? "--depth" : "preset " + a->run.preset);
+            }
             try {
                 auto r = train::run_vit(a->run);
-                print_run(r, a->run.train.out_dir);
+                print_run(r, a->run.train.out_dir, started);
             } catch (const train::RunConflict& e) {  // --out holds another run: a usage error
                 std::cerr << "prism: error: " << e.what() << "\n";
                 return 2;
@@ -148,6 +158,8 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     ev->add_flag("--json", *json, "print one JSON object");
     ev->callback([=] {
         std::exit(guarded([=] {
+            std::optional<data::Corruption> corruption;  // checked before any work: a usage error
+            if (!corr->empty()) corruption = usage_checked([&] { return data::parse_corruption(*corr); });
             auto model_ptr = load_vit(*ck);
             models::ViT& model = *model_ptr;
             const auto data = train::load_vision_data(*ds);
@@ -163,14 +175,14 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
             lo.shuffle = false;
             lo.norm.mean.assign(cfg.input_mean.begin(), cfg.input_mean.end());
             lo.norm.std.assign(cfg.input_std.begin(), cfg.input_std.end());
-            if (!corr->empty()) lo.corruption = data::parse_corruption(*corr);
+            if (corruption) lo.corruption = *corruption;
             data::DataLoader test(data.test, {}, lo);
             auto r = train::evaluate(model, [&](const Tensor& x) { return model.forward(x); }, test);
             if (*json) {
                 nlohmann::json j = {{"accuracy", r.accuracy}, {"loss", r.loss}, {"samples", r.samples},
                                     {"checkpoint", *ck}, {"dataset", *ds},
                                     {"corruption", corr->empty() ? "none" : *corr}};
-                std::cout << j.dump() << "\n";
+                std::cout << dump_json(j) << "\n";
             } else {
                 std::printf("accuracy %.2f%%  loss %.4f  (%lld images%s)\n", r.accuracy * 100, r.loss,
                             static_cast<long long>(r.samples), corr->empty() ? "" : (", " + *corr).c_str());
@@ -190,6 +202,9 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
             auto model_ptr = load_vit(*pck);
             models::ViT& model = *model_ptr;
             const auto& cfg = model.config;
+            // image files decode to gray or RGB; other channel counts have no meaning to convert to
+            PRISM_CHECK(cfg.in_channels == 1 || cfg.in_channels == 3, "predict", *pck, " expects ", cfg.in_channels,
+                        "-channel images; predict feeds 1 (gray) or 3 (RGB) channels");
             data::ImageFolderOptions io;
             io.channels = cfg.in_channels;
             io.height = io.width = cfg.image_size;
@@ -197,6 +212,8 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
             for (const auto& path : *images) {
                 const auto px = data::load_image(path, io);
                 Tensor x = Tensor::empty({1, cfg.in_channels, cfg.image_size, cfg.image_size});
+                PRISM_CHECK(static_cast<std::int64_t>(px.size()) == x.numel(), "predict", path, " decoded to ",
+                            px.size(), " values, the model takes ", x.numel());
                 float* p = x.data<float>();
                 const std::int64_t hw = cfg.image_size * cfg.image_size;
                 for (std::int64_t i = 0; i < x.numel(); ++i) {

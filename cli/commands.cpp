@@ -1,13 +1,32 @@
 #include "commands.hpp"
 
 #include <iostream>
+#include <new>
+#include <nlohmann/json.hpp>
 
+#include "options.hpp"
 #include "prism/core/error.hpp"
 #include "prism/core/runtime.hpp"
 
 namespace prism::cli {
 
+namespace {
+const CLI::App* root_app = nullptr;  // for the command's name in error messages
+
+// The size options the running command has, for the out-of-memory message.
+std::string size_options() {
+    if (!root_app) return "";
+    const CLI::App* cur = root_app;
+    while (!cur->get_subcommands().empty()) cur = cur->get_subcommands().front();
+    std::string list;
+    for (const char* name : {"--batch-size", "--batch", "--dim", "--depth", "--mlp-dim", "--context", "--tokens"})
+        if (cur->get_option_no_throw(name)) list += (list.empty() ? "" : ", ") + std::string(name);
+    return list;
+}
+}  // namespace
+
 void register_commands(CLI::App& app) {
+    root_app = &app;
     register_info(app);
     register_demo(app);
     register_bench(app);
@@ -21,15 +40,53 @@ void register_commands(CLI::App& app) {
     register_gpt(app, train_cmd, eval_cmd);
 }
 
+int report_exception(std::exception_ptr e) {
+    const std::string path = root_app ? command_path(*root_app) : "";
+    const std::string where = path.empty() ? "" : path + ": ";
+    int code = 1;
+    std::string msg;
+    try {
+        std::rethrow_exception(e);
+    } catch (const UsageError& x) {
+        code = 2;
+        msg = where + x.what();
+    } catch (const prism::Error& x) {
+        msg = x.what();
+    } catch (const std::bad_alloc&) {
+        const std::string opts = size_options();
+        msg = where + "out of memory" + (opts.empty() ? "" : "; try smaller " + opts);
+    } catch (const nlohmann::json::exception& x) {
+        // "[json.exception.type_error.316] invalid UTF-8 byte ..." -> the part after the tag
+        std::string w = x.what();
+        const auto close = w.find("] ");
+        msg = where + "JSON: " + (close == std::string::npos ? w : w.substr(close + 2));
+    } catch (const std::exception& x) {
+        msg = where + x.what();
+    } catch (...) {
+        msg = where + "unknown failure";
+    }
+    std::cerr << "prism: error: " << msg << "\n";
+    return code;
+}
+
 int guarded(const std::function<int()>& body) {
     try {
         return body();
-    } catch (const prism::Error& e) {
-        std::cerr << "prism: error: " << e.what() << "\n";
-    } catch (const std::exception& e) {
-        std::cerr << "prism: error: " << e.what() << "\n";
+    } catch (...) {
+        return report_exception(std::current_exception());
     }
-    return 1;
+}
+
+std::string checkpoints_line(const std::string& dir, std::filesystem::file_time_type since) {
+    std::string files;
+    for (const char* name : {"last.safetensors", "best.safetensors"}) {
+        const std::filesystem::path p = std::filesystem::path(dir) / name;
+        std::error_code ec;
+        const auto t = std::filesystem::last_write_time(p, ec);
+        // 20 ms: file times come from the kernel's coarse clock, a tick behind `since`'s
+        if (!ec && t >= since - std::chrono::milliseconds(20)) files += (files.empty() ? "" : ", ") + p.string();
+    }
+    return files.empty() ? "no checkpoint written to " + dir : "checkpoints: " + files;
 }
 
 void apply_threads(int threads) {

@@ -1,6 +1,8 @@
 // Registration of every `prism` subcommand. Each cmd_*.cpp defines one register_* function.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <exception>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,8 +27,17 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd);
 void add_init_options(CLI::App* cmd, std::optional<bool>& qkv_bias, std::optional<std::string>& init,
                       std::optional<double>& init_norm);
 
-// Runs body, turning a prism::Error (or any std::exception) into "prism: error: ..." and exit 1.
+// Runs body; an exception becomes one line "prism: error: <command>: ..." (report_exception).
 int guarded(const std::function<int()>& body);
+
+// Prints one line for a failed command and returns its exit status: 2 for a UsageError
+// (cli/options.hpp), 1 for anything else. Running out of memory names the size options of the
+// command; no message names an internal class (std::bad_alloc, nlohmann's exceptions).
+int report_exception(std::exception_ptr e);
+
+// The final line about checkpoints: "checkpoints: DIR/last.safetensors, DIR/best.safetensors"
+// naming only the files written since `since`, or "no checkpoint written to DIR".
+std::string checkpoints_line(const std::string& dir, std::filesystem::file_time_type since);
 
 // Applies --threads (0 = leave the default).
 void apply_threads(int threads);

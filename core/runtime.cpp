@@ -4,6 +4,7 @@
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -24,14 +25,22 @@ int detect_cores() {
     return n > 0 ? n : 1;
 }
 
+constexpr long kMaxThreads = 4096;
+
+// The integer value of environment variable `name` within [lo, hi]; `fallback` when unset.
+long env_integer(const char* name, long lo, long hi, long fallback) {
+    const char* env = std::getenv(name);
+    if (!env) return fallback;
+    char* end = nullptr;
+    errno = 0;
+    const long v = std::strtol(env, &end, 10);
+    if (end == env || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+        throw Error(name, "'", env, "' is not valid: expected an integer in [", lo, ", ", hi, "]");
+    return v;
+}
+
 int initial_threads() {
-    if (const char* env = std::getenv("PRISM_NUM_THREADS")) {
-        char* end = nullptr;
-        const long v = std::strtol(env, &end, 10);
-        if (end != env && *end == '\0' && v > 0) return static_cast<int>(v);
-        throw Error("PRISM_NUM_THREADS", "expected a positive integer, got '", env, "'");
-    }
-    return detect_cores();
+    return static_cast<int>(env_integer("PRISM_NUM_THREADS", 1, kMaxThreads, detect_cores()));
 }
 
 struct ThreadState {
@@ -46,6 +55,11 @@ ThreadState& threads_state() {
 }
 
 }  // namespace
+
+void check_environment() {
+    env_integer("PRISM_NUM_THREADS", 1, kMaxThreads, 1);
+    env_integer("BLIS_ARCH_TYPE", 0, BLIS_NUM_ARCHS - 1, 0);
+}
 
 int num_threads() { return threads_state().threads; }
 
@@ -69,7 +83,7 @@ const BlisChoice& init_blis() {
     static std::once_flag once;
     std::call_once(once, [] {
         if (const char* user = std::getenv("BLIS_ARCH_TYPE")) {
-            choice.id = std::atoi(user);
+            choice.id = static_cast<int>(env_integer("BLIS_ARCH_TYPE", 0, BLIS_NUM_ARCHS - 1, 0));
             choice.source = std::string("user (BLIS_ARCH_TYPE=") + user + ")";
         } else {
             __builtin_cpu_init();

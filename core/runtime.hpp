@@ -14,6 +14,11 @@
 
 namespace prism::runtime {
 
+// Checks the environment variables prism reads: PRISM_NUM_THREADS (an integer in [1, 4096]) and
+// BLIS_ARCH_TYPE (a BLIS arch id in [0, BLIS_NUM_ARCHS); BLIS aborts the process on others).
+// Throws prism::Error "NAME: 'value' is not valid: expected ..." for a bad one.
+void check_environment();
+
 int num_threads();
 void set_num_threads(int n);  // n <= 0 means all cores
 void ensure_thread_limit();   // applies the limit to TBB (called by parallel_for)

@@ -1,4 +1,5 @@
 #include "prism/diag/report.hpp"
+#include "prism/core/json.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -70,7 +71,7 @@ ReportFiles write_spectrum_report(const SpectrumReport& rep, const std::string& 
     ReportFiles files;
     {
         Out o((d / "spectrum.json").string(), files);
-        o.f << rep.to_json().dump(1) << '\n';
+        o.f << dump_json(rep.to_json(), 1) << '\n';
     }
     {
         Out o((d / "smoothing.csv").string(), files);

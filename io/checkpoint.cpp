@@ -1,4 +1,5 @@
 #include "prism/io/checkpoint.hpp"
+#include "prism/core/json.hpp"
 
 #include "prism/io/safetensors.hpp"
 
@@ -12,8 +13,8 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const nlo
     for (auto& kv : model.named_buffers()) tensors.push_back(kv);
     for (auto& kv : optim_state) tensors.push_back(kv);
     std::map<std::string, std::string> meta{{"format", "prism-checkpoint-1"}};
-    if (!config.is_null()) meta["config"] = config.dump();
-    if (!train_state.is_null()) meta["train_state"] = train_state.dump();
+    if (!config.is_null()) meta["config"] = dump_json(config);
+    if (!train_state.is_null()) meta["train_state"] = dump_json(train_state);
     save_safetensors(path, tensors, meta);
 }
 

@@ -1,5 +1,6 @@
 // safetensors reader/writer; the format and the rules are described in io/safetensors.hpp.
 #include "prism/io/safetensors.hpp"
+#include "prism/core/json.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -144,20 +145,20 @@ Entry parse_entry(const std::string& path, const std::string& name, const json& 
     std::uint64_t nbytes = e.ft.bytes;
     for (const json& d : sh) {
         std::uint64_t n = 0;
-        if (!as_index(d, n)) throw Error(op, where, ": shape ", sh.dump(), " must hold non-negative integers");
+        if (!as_index(d, n)) throw Error(op, where, ": shape ", dump_json(sh), " must hold non-negative integers");
         if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) ||
             __builtin_mul_overflow(nbytes, n, &nbytes))
-            throw Error(op, where, ": shape ", sh.dump(), " is too large");
+            throw Error(op, where, ": shape ", dump_json(sh), " is too large");
         e.shape.push_back(static_cast<std::int64_t>(n));
     }
     const json& off = v["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !as_index(off[0], e.begin) || !as_index(off[1], e.end))
-        throw Error(op, where, ": data_offsets ", off.dump(), " must be [begin, end] with non-negative integers");
-    if (e.begin > e.end) throw Error(op, where, ": data_offsets ", off.dump(), " has begin > end");
+        throw Error(op, where, ": data_offsets ", dump_json(off), " must be [begin, end] with non-negative integers");
+    if (e.begin > e.end) throw Error(op, where, ": data_offsets ", dump_json(off), " has begin > end");
     if (e.end > data_size)
-        throw Error(op, where, ": data_offsets ", off.dump(), " lie outside the data area of ", data_size, " bytes");
+        throw Error(op, where, ": data_offsets ", dump_json(off), " lie outside the data area of ", data_size, " bytes");
     if (e.end - e.begin != nbytes)
-        throw Error(op, where, ": data_offsets ", off.dump(), " span ", e.end - e.begin, " bytes but shape ",
+        throw Error(op, where, ": data_offsets ", dump_json(off), " span ", e.end - e.begin, " bytes but shape ",
                     shape_str(e.shape), " of ", dts, " needs ", nbytes);
     return e;
 }
@@ -236,7 +237,7 @@ SafetensorsFile load_safetensors(const std::string& path) {
             if (!it->is_object()) throw Error(op, path, ": __metadata__ is not a JSON object");
             for (auto m = it->begin(); m != it->end(); ++m) {
                 if (!m->is_string())
-                    throw Error(op, path, ": __metadata__ value of '", m.key(), "' is not a string: ", m->dump());
+                    throw Error(op, path, ": __metadata__ value of '", m.key(), "' is not a string: ", dump_json(*m));
                 out.metadata[m.key()] = m->get<std::string>();
             }
             continue;
@@ -300,7 +301,7 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
             offset += nbytes;
         }
     }
-    std::string text = header.dump();
+    std::string text = dump_json(header);
     text.append((8 - text.size() % 8) % 8, ' ');  // every tensor starts 8-byte aligned
     unsigned char lenbuf[8];
     for (int i = 0; i < 8; ++i) lenbuf[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(text.size()) >> (8 * i));

@@ -1,4 +1,5 @@
 #include "prism/models/attention_spec.hpp"
+#include "prism/core/json.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -37,7 +38,7 @@ AttentionSpec AttentionSpec::from_json(const nlohmann::json& j) {
         s.kind = j.get<std::string>();
         return s;
     }
-    if (!j.is_object()) throw Error("attention config", "expected an object like {\"kind\": \"standard\"}, got ", j.dump());
+    if (!j.is_object()) throw Error("attention config", "expected an object like {\"kind\": \"standard\"}, got ", dump_json(j));
     if (!j.contains("kind") || !j["kind"].is_string()) throw Error("attention config", "missing string field \"kind\"");
     s.kind = j["kind"].get<std::string>();
     for (const auto& [key, val] : j.items()) {
@@ -45,14 +46,14 @@ AttentionSpec AttentionSpec::from_json(const nlohmann::json& j) {
         if (key == "clip" || key == "layers") {
             if (val.is_null()) continue;
             if (!val.is_array() || val.size() != 2 || !val[0].is_number() || !val[1].is_number())
-                throw Error("attention config", "\"", key, "\" must be null or a pair of numbers, got ", val.dump());
+                throw Error("attention config", "\"", key, "\" must be null or a pair of numbers, got ", dump_json(val));
             if (key == "clip") s.clip = std::make_pair(val[0].get<double>(), val[1].get<double>());
             else s.layers = std::make_pair(val[0].get<std::int64_t>(), val[1].get<std::int64_t>());
             continue;
         }
         if (val.is_number()) s.params[key] = val.get<double>();
         else if (val.is_boolean()) s.params[key] = val.get<bool>() ? 1.0 : 0.0;
-        else if (!val.is_null()) throw Error("attention config", "field \"", key, "\" must be a number, got ", val.dump());
+        else if (!val.is_null()) throw Error("attention config", "field \"", key, "\" must be a number, got ", dump_json(val));
     }
     return s;
 }

@@ -6,6 +6,7 @@
 #include "prism/autograd/functions.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/models/vit.hpp"  // parse_activation
+#include "prism/models/size_estimate.hpp"
 #include "prism/nn/attention_init.hpp"
 #include "prism/nn/init.hpp"
 
@@ -26,6 +27,37 @@ void GPTConfig::validate() const {
     parse_activation(activation);
     nn::check_init_name("gpt config init", init);
     if (!(init_norm > 0)) throw Error("gpt config", "init_norm must be positive, got ", init_norm);
+    if (attention.layers && attention.layers->second > depth)
+        throw Error("gpt config", "attention layers [", attention.layers->first, ", ", attention.layers->second,
+                    ") do not lie within the depth ", depth, " (blocks 0..", depth - 1, ")");
+    check_memory(0, false);
+}
+
+std::uint64_t GPTConfig::parameter_count() const {
+    const std::int64_t C = dim;
+    return add_sat({mul_sat({vocab_size, C}), mul_sat({context_length, C}),
+                    mul_sat(static_cast<std::uint64_t>(depth), block_parameter_count(C, mlp_dim)), mul_sat({2, C}),
+                    tied_embeddings ? 0 : mul_sat({vocab_size, C})});
+}
+
+std::uint64_t GPTConfig::activation_bytes(std::int64_t batch) const {
+    const std::int64_t T = context_length;
+    const std::uint64_t per_sample =
+        add_sat(mul_sat(static_cast<std::uint64_t>(depth), block_activation_floats(T, dim, mlp_dim, heads)),
+                mul_sat({3, T, vocab_size}));  // logits, their softmax and gradient
+    return mul_sat(mul_sat(per_sample, batch > 0 ? static_cast<std::uint64_t>(batch) : 0), 4);
+}
+
+void GPTConfig::check_memory(std::int64_t batch, bool training) const {
+    const std::uint64_t params = parameter_count();
+    const std::uint64_t bytes = add_sat(mul_sat(params, training ? 16 : 4), activation_bytes(batch));
+    if (bytes <= 1ull << 30) return;  // under 1 GiB: no need to ask the system
+    prism::check_memory("gpt config",
+                        Error::cat("dim ", dim, ", depth ", depth, ", mlp_dim ", mlp_dim, ", context ", context_length,
+                                   ", vocab ", vocab_size, " (",
+                                   params == kSaturated ? std::string("over 1.8e19") : std::to_string(params),
+                                   " parameters", batch > 0 ? Error::cat(", batch ", batch) : std::string(), ")"),
+                        bytes);
 }
 
 std::vector<std::string> GPTConfig::preset_names() { return {"gpt-micro", "gpt-mini", "gpt-small"}; }

@@ -36,7 +36,13 @@ struct GPTConfig {
     AttentionSpec attention;
     nlohmann::json tokenizer = nullptr;  // {"kind": "char"|"byte", "vocab": [...]}; opaque to the model
 
-    void validate() const;  // throws prism::Error naming the bad field
+    void validate() const;  // throws prism::Error naming the bad field (also: weights that cannot fit in memory)
+
+    // As ViTConfig's: parameters (saturating), activation bytes of one training step at `batch`
+    // windows of context_length tokens, and the memory check (16 bytes per parameter when training).
+    std::uint64_t parameter_count() const;
+    std::uint64_t activation_bytes(std::int64_t batch) const;
+    void check_memory(std::int64_t batch, bool training) const;
     // "gpt-micro" (the fast CPU default: 128/4/4, context 128), "gpt-mini" (256/6/4, context
     // 128), "gpt-small" (384/6/6, context 256). vocab_size and tokenizer are set by the data.
     static GPTConfig preset(const std::string& name);

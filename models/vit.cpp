@@ -1,6 +1,7 @@
 #include "prism/models/vit.hpp"
 
 #include "prism/autograd/functions.hpp"
+#include "prism/models/size_estimate.hpp"
 #include "prism/nn/attention_init.hpp"
 #include "prism/nn/init.hpp"
 
@@ -42,6 +43,35 @@ void ViTConfig::validate() const {
                     input_mean.size(), "/", input_std.size());
     if (!class_names.empty() && class_names.size() != static_cast<std::size_t>(num_classes))
         throw Error("vit config", class_names.size(), " class names for ", num_classes, " classes");
+    if (attention.layers && attention.layers->second > depth)
+        throw Error("vit config", "attention layers [", attention.layers->first, ", ", attention.layers->second,
+                    ") do not lie within the depth ", depth, " (blocks 0..", depth - 1, ")");
+    check_memory(0, false);
+}
+
+std::uint64_t ViTConfig::parameter_count() const {
+    const std::int64_t C = dim, N = num_patches();
+    return add_sat({mul_sat({C, in_channels, patch_size, patch_size}), mul_sat({C, N + 3}),
+                    mul_sat(static_cast<std::uint64_t>(depth), block_parameter_count(C, mlp_dim)),
+                    mul_sat({num_classes, C + 1})});
+}
+
+std::uint64_t ViTConfig::activation_bytes(std::int64_t batch) const {
+    const std::int64_t T = num_patches() + 1;
+    const std::uint64_t per_sample = add_sat(mul_sat(static_cast<std::uint64_t>(depth), block_activation_floats(T, dim, mlp_dim, heads)),
+                                             mul_sat({4, in_channels, image_size, image_size}));
+    return mul_sat(mul_sat(per_sample, batch > 0 ? static_cast<std::uint64_t>(batch) : 0), 4);
+}
+
+void ViTConfig::check_memory(std::int64_t batch, bool training) const {
+    const std::uint64_t params = parameter_count();
+    const std::uint64_t bytes = add_sat(mul_sat(params, training ? 16 : 4), activation_bytes(batch));
+    if (bytes <= 1ull << 30) return;  // under 1 GiB: no need to ask the system
+    prism::check_memory("vit config",
+                        Error::cat("dim ", dim, ", depth ", depth, ", mlp_dim ", mlp_dim, ", ", num_patches() + 1,
+                                   " tokens (", params == kSaturated ? std::string("over 1.8e19") : std::to_string(params),
+                                   " parameters", batch > 0 ? Error::cat(", batch ", batch) : std::string(), ")"),
+                        bytes);
 }
 
 double ViTConfig::drop_path_at(std::int64_t block) const {

@@ -40,7 +40,16 @@ struct ViTConfig {
     std::vector<std::string> class_names;
 
     std::int64_t num_patches() const { return (image_size / patch_size) * (image_size / patch_size); }
-    void validate() const;  // throws prism::Error naming the bad field
+    void validate() const;  // throws prism::Error naming the bad field (also: weights that cannot fit in memory)
+
+    // Parameters of the model (saturating at 2^64 - 1 for sizes that cannot exist).
+    std::uint64_t parameter_count() const;
+    // Bytes of activations one training step (or a diagnostics pass) keeps at this batch; an estimate.
+    std::uint64_t activation_bytes(std::int64_t batch) const;
+    // Throws prism::Error with the estimate and the memory available (core/memory.hpp) when the
+    // weights (with gradients and AdamW's two moments when `training`: 16 bytes per parameter)
+    // plus the activations of one batch cannot fit. batch 0: weights only.
+    void check_memory(std::int64_t batch, bool training) const;
 
     // "vit-micro" (the CPU demo), "vit-tiny" (192/12/3/768), "vit-small" (384/12/6/1536).
     static ViTConfig preset(const std::string& name);

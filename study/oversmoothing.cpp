@@ -1,4 +1,5 @@
 #include "prism/study/oversmoothing.hpp"
+#include "prism/core/json.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -465,10 +466,10 @@ StudyResult run_study(const StudyOptions& o, const train::VisionData* preloaded)
         fs::create_directories(dir);
         if (fs::exists(settings_path)) {
             const auto old = read_json(settings_path);
-            PRISM_CHECK(old == settings, "study", dir, " holds a run with other settings (", old.dump(),
-                        "; now ", settings.dump(), "): use another --out or delete that directory");
+            PRISM_CHECK(old == settings, "study", dir, " holds a run with other settings (", dump_json(old),
+                        "; now ", dump_json(settings), "): use another --out or delete that directory");
         } else {
-            write_file_atomic(settings_path, settings.dump(1) + "\n");
+            write_file_atomic(settings_path, dump_json(settings, 1) + "\n");
         }
         if (fs::exists(result_path)) {
             res.runs.push_back(RunResult::from_json(read_json(result_path)));
@@ -482,7 +483,7 @@ StudyResult run_study(const StudyOptions& o, const train::VisionData* preloaded)
                     fs::exists(dir + "/last.safetensors") ? " (resuming from last.safetensors)" : "");
         std::fflush(stdout);
         RunResult r = train_and_evaluate(o, d, k, dir);
-        write_file_atomic(result_path, r.to_json().dump(1) + "\n");  // last: marks the run finished
+        write_file_atomic(result_path, dump_json(r.to_json(), 1) + "\n");  // last: marks the run finished
         std::printf("[%zu/%zu] done  %s: clean %.2f%%, corrupted mean %.2f%%, last-layer cos sim %.3f "
                     "(train %.0f s, eval %.0f s)\n",
                     i + 1, n, k.id().c_str(), r.clean_accuracy * 100, r.corrupted_mean() * 100,

@@ -1,4 +1,5 @@
 #include "prism/study/study_report.hpp"
+#include "prism/core/json.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -382,7 +383,7 @@ void write_results_json(const StudyOptions& o, const StudyResult& res, const fs:
                               {"settings", settings},
                               {"invocation", {{"trained", res.trained}, {"skipped", res.skipped}, {"seconds", res.seconds}}},
                               {"runs", runs}};
-    write_file_atomic((d / "results.json").string(), j.dump(1) + "\n");
+    write_file_atomic((d / "results.json").string(), dump_json(j, 1) + "\n");
     files.written.push_back((d / "results.json").string());
 }
 

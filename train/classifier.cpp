@@ -118,7 +118,8 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
     CrossEntropyOptions ce;
     ce.label_smoothing = opts.label_smoothing;
     bool stopped = false;
-    while (train.state().epoch < opts.epochs && !stopped) {
+    const auto step_limit_reached = [&] { return opts.max_steps >= 0 && st.step >= opts.max_steps; };
+    while (train.state().epoch < opts.epochs && !stopped && !step_limit_reached()) {  // --max-steps 0: no step
         const std::int64_t epoch = train.state().epoch;
         const std::int64_t first_batch = train.state().batch;  // > 0 when resumed mid-epoch
         Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(opts.epochs), per_epoch, "samples",

@@ -1,4 +1,5 @@
 #include "prism/train/jsonl.hpp"
+#include "prism/core/json.hpp"
 
 #include "prism/core/error.hpp"
 
@@ -10,7 +11,7 @@ JsonlLog::JsonlLog(const std::string& path) : out_(path, std::ios::app), path_(p
 
 void JsonlLog::write(const nlohmann::json& record) {
     if (!out_.is_open()) return;
-    out_ << record.dump() << '\n';
+    out_ << dump_json(record) << '\n';
     out_.flush();
     if (!out_) throw Error("log", "write to ", path_, " failed");
 }

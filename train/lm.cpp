@@ -233,6 +233,8 @@ GptRunResult run_gpt(const GptRunOptions& o) {
     if (static_cast<std::int64_t>(ids.size()) < cfg.context_length + 1)
         throw Error("text", corpus.name, ": ", ids.size(), " tokens is shorter than one context window of ",
                     cfg.context_length + 1, " tokens");
+    cfg.validate();
+    cfg.check_memory(o.train.batch_size, /*training=*/true);  // before allocating anything large
     const data::TextSplit split = data::split_tokens(ids, o.val_fraction);
     LMOptions train = o.train;
     train.run_config["text"] = corpus.name;

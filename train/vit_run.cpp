@@ -36,6 +36,9 @@ models::ViTConfig make_vit_config(const VitRunOptions& o, const VisionData& data
                     divisors.empty() ? std::string() : "; pass --patch P with P one of " + divisors);
     }
     c.in_channels = tr.channels;
+    // predict, the corruptions and image folders feed 1 (gray) or 3 (RGB) channels only
+    PRISM_CHECK(c.in_channels == 1 || c.in_channels == 3, "vit", data.spec, " has ", c.in_channels,
+                "-channel images; prism trains on 1 (gray) or 3 (RGB) channels");
     c.num_classes = tr.num_classes();
     c.class_names = tr.classes;
     const data::Normalization n = data::compute_mean_std(tr);
@@ -68,6 +71,7 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
 
     VitRunResult r;
     r.config = make_vit_config(o, data);
+    r.config.check_memory(o.batch_size, /*training=*/true);  // before allocating anything large
     // Initialisation and dropout both draw from the default generator, whose state the
     // checkpoints save, so a resumed run continues the same random stream.
     prism::manual_seed(o.seed);
