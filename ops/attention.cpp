@@ -237,20 +237,97 @@ namespace {
 
 template <class T> using avec = std::vector<T, xsimd::aligned_allocator<T, 64>>;
 
-// Row r of a block: p[0, n) = exp(p - lse) after a max-subtracted softmax; p[n, ld) = 0.
-// Returns the row's log-sum-exp.
-template <class T> T softmax_row(T* p, std::int64_t n, std::int64_t ld) {
-    const T m = simd::row_max(p, n);
-    const T s = simd::row_sum_exp(p, m, p, n);
-    simd::row_affine<T>(p, T(1) / s, T(0), p, n);
-    std::fill(p + n, p + ld, T(0));
-    return m + std::log(s);
+// Rows of the fused kernel live in buffers padded to a multiple of the vector width W, so the
+// row helpers below run on whole vectors only: the lanes [n, padded(n)) that a row must not
+// see are set to -inf by one vector select (scalar stores there would stall the wide load
+// that follows: no store forwarding), and exp(-inf) = 0 masks them.
+
+// Max of the lanes of v.
+template <class T> T lanes_max(const simd::batch<T>& v) {
+    alignas(64) T buf[simd::batch<T>::size];
+    v.store_aligned(buf);
+    T m = buf[0];
+    for (std::size_t i = 1; i < simd::batch<T>::size; ++i) m = std::max(m, buf[i]);
+    return m;
+}
+
+// p[n, padded(n)) = -inf (p aligned, whole vectors).
+template <class T> void mask_tail(T* p, std::int64_t n) {
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    const std::int64_t full = n / S * S;
+    if (full == n) return;
+    alignas(64) static const T iota[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    const V keep = V::load_aligned(iota);
+    xsimd::select(keep < V(T(n - full)), V::load_aligned(p + full), V(-std::numeric_limits<T>::infinity()))
+        .store_aligned(p + full);
+}
+
+template <class T> void zero_vectors(T* p, std::int64_t from, std::int64_t to) {
+    for (std::int64_t j = from; j < to; j += simd::batch<T>::size) simd::batch<T>(T(0)).store_aligned(p + j);
+}
+
+// p[0, n) = softmax(p[0, n)), p[n, ld) = 0 (ld a multiple of W, n >= 1). Returns the row max in
+// *m and the sum of exp(p - max) in *sum (log-sum-exp = max + log(sum), taken per block).
+template <class T> void softmax_row(T* p, std::int64_t n, std::int64_t ld, T* m_out, T* sum_out) {
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    const std::int64_t np = tile::padded<T>(n);
+    mask_tail(p, n);
+    V vm = V::load_aligned(p);
+    for (std::int64_t j = S; j < np; j += S) vm = xsimd::max(vm, V::load_aligned(p + j));
+    const T m = lanes_max(vm);
+    const V bm(m);
+    V vs(T(0));
+    for (std::int64_t j = 0; j < np; j += S) {
+        const V e = xsimd::exp(V::load_aligned(p + j) - bm);
+        e.store_aligned(p + j);
+        vs += e;
+    }
+    const T sum = xsimd::hadd(vs);
+    const V inv(T(1) / sum);
+    for (std::int64_t j = 0; j < np; j += S) (V::load_aligned(p + j) * inv).store_aligned(p + j);
+    zero_vectors(p, np, ld);
+    *m_out = m;
+    *sum_out = sum;
+}
+
+// lse[r] = m[r] + log(sum[r]) for r < mr <= 16, one vector log for a block of rows.
+template <class T> void block_lse(const T* m, const T* sum, std::int64_t mr, T* lse) {
+    for (std::int64_t r = 0; r < mr; r += simd::batch<T>::size) {
+        alignas(64) T bs[simd::batch<T>::size], bm[simd::batch<T>::size], out[simd::batch<T>::size];
+        const std::int64_t c = std::min<std::int64_t>(simd::batch<T>::size, mr - r);
+        std::fill(bs, bs + simd::batch<T>::size, T(1));
+        std::fill(bm, bm + simd::batch<T>::size, T(0));
+        std::copy(sum + r, sum + r + c, bs);
+        std::copy(m + r, m + r + c, bm);
+        (simd::batch<T>::load_aligned(bm) + xsimd::log(simd::batch<T>::load_aligned(bs))).store_aligned(out);
+        std::copy(out, out + c, lse + r);
+    }
 }
 
 // p[0, n) = exp(p - lse) (the probabilities recomputed from the stored log-sum-exp); p[n, ld) = 0.
 template <class T> void exp_row(T* p, T lse, std::int64_t n, std::int64_t ld) {
-    simd::row_sum_exp(p, lse, p, n);
-    std::fill(p + n, p + ld, T(0));
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    const std::int64_t np = tile::padded<T>(n);
+    mask_tail(p, n);
+    const V bl(lse);
+    for (std::int64_t j = 0; j < np; j += S) xsimd::exp(V::load_aligned(p + j) - bl).store_aligned(p + j);
+    zero_vectors(p, np, ld);
+}
+
+// s[0, np) = p * (d - rowsum(d * p)) * scale over whole vectors (p is 0 where masked); s[np, ld) = 0.
+template <class T> void softmax_grad_row(const T* p, const T* d, T scale, T* s, std::int64_t n, std::int64_t ld) {
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    const std::int64_t np = tile::padded<T>(n);
+    V acc(T(0));
+    for (std::int64_t j = 0; j < np; j += S) acc = xsimd::fma(V::load_aligned(d + j), V::load_aligned(p + j), acc);
+    const V dot(xsimd::hadd(acc)), sc(scale);
+    for (std::int64_t j = 0; j < np; j += S)
+        ((V::load_aligned(d + j) - dot) * V::load_aligned(p + j) * sc).store_aligned(s + j);
+    zero_vectors(s, np, ld);
 }
 
 template <class T> void mul_row(T* p, const T* m, std::int64_t n) {
@@ -280,6 +357,7 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
         const T* M = mk.defined() ? mk.data<T>() : nullptr;
         const T scale = T(1) / std::sqrt(T(HS));
         const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
+        const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
         parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
             avec<T> kt(HS * Tp), vp(T_ * HSp), s(tile::kMR * Tp);
             for (std::int64_t bh = lo; bh < hi; ++bh) {
@@ -287,21 +365,24 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
                 const T* qh = hq.at(b, h);
                 tile::pack(hk.at(b, h), HS, T_, hk.cs, hk.rs, kt.data(), Tp);  // k^T (HS, Tp)
                 tile::pack(hv.at(b, h), T_, HS, hv.rs, hv.cs, vp.data(), HSp);  // v (T, HSp)
-                for (std::int64_t i0 = 0; i0 < T_; i0 += tile::kMR) {
-                    const std::int64_t mr = std::min<std::int64_t>(tile::kMR, T_ - i0);
+                for (std::int64_t blk = 0; blk < nblk; ++blk) {
+                    const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
                     const std::int64_t ncol = causal ? i0 + mr : T_;  // keys any row of the block sees
                     // S block (mr, ncol) = q[i0:i0+mr] k^T * scale
-                    tile::panel<T>(mr, ncol, 0, HS, scale, qh + i0 * hq.rs, hq.rs, hq.cs, kt.data(), Tp, s.data(), Tp);
+                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, scale, qh + i0 * hq.rs, hq.rs, hq.cs, kt.data(),
+                                   Tp, s.data(), Tp);
+                    T rmax[tile::kMR], rsum[tile::kMR];
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r;
                         T* p = s.data() + r * Tp;
-                        L[bh * T_ + i] = softmax_row(p, causal ? i + 1 : T_, ncol);
+                        softmax_row(p, causal ? i + 1 : T_, tile::padded<T>(ncol), rmax + r, rsum + r);
                         if (P) {
                             std::copy(p, p + ncol, P + (bh * T_ + i) * T_);
                             std::fill(P + (bh * T_ + i) * T_ + ncol, P + (bh * T_ + i + 1) * T_, T(0));
                         }
                         if (M) mul_row(p, M + (bh * T_ + i) * T_, ncol);
                     }
+                    block_lse(rmax, rsum, mr, L + bh * T_ + i0);
                     // O block (mr, HS) = P block (mr, ncol) v[0:ncol]
                     tile::panel<T>(mr, HS, 0, ncol, T(1), s.data(), Tp, 1, vp.data(), HSp, O + (bh * T_ + i0) * HS,
                                    HS);
@@ -331,6 +412,7 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
         T *dq = g.dq.data<T>(), *dk = g.dk.data<T>(), *dv = g.dv.data<T>();
         const T scale = T(1) / std::sqrt(T(HS));
         const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
+        const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
         parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
             // packed operands: k^T, v^T (HS, Tp); k, q, dO (T, HSp); per head: P*M and dS (T, Tp)
             avec<T> kt(HS * Tp), vt(HS * Tp), kp(T_ * HSp), qp(T_ * HSp), gp(T_ * HSp);
@@ -345,13 +427,14 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                 tile::pack(gh, T_, HS, hg.rs, hg.cs, gp.data(), HSp);
                 const std::int64_t o = bh * T_ * HS;
                 // pass 1, blocks of query rows: P, dP, dS and dq = dS k
-                for (std::int64_t i0 = 0; i0 < T_; i0 += tile::kMR) {
-                    const std::int64_t mr = std::min<std::int64_t>(tile::kMR, T_ - i0);
+                for (std::int64_t blk = 0; blk < nblk; ++blk) {
+                    const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
                     const std::int64_t ncol = causal ? i0 + mr : T_;
                     T* pb = pm.data() + i0 * Tp;
                     T* sb = ds.data() + i0 * Tp;
-                    tile::panel<T>(mr, ncol, 0, HS, scale, qh + i0 * hq.rs, hq.rs, hq.cs, kt.data(), Tp, pb, Tp);
-                    tile::panel<T>(mr, ncol, 0, HS, T(1), gp.data() + i0 * HSp, HSp, 1, vt.data(), Tp, dp.data(), Tp);
+                    const std::int64_t ncp = tile::padded<T>(ncol);  // whole vectors: zero columns past T
+                    tile::panel<T>(mr, ncp, 0, HS, scale, qh + i0 * hq.rs, hq.rs, hq.cs, kt.data(), Tp, pb, Tp);
+                    tile::panel<T>(mr, ncp, 0, HS, T(1), gp.data() + i0 * HSp, HSp, 1, vt.data(), Tp, dp.data(), Tp);
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r, n = causal ? i + 1 : T_;
                         T* p = pb + r * Tp;
@@ -360,18 +443,14 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                         exp_row(p, L[bh * T_ + i], n, Tp);
                         const T* m = M ? M + (bh * T_ + i) * T_ : nullptr;
                         if (m) mul_row(d, m, n);
-                        const T dot = simd::row_dot(d, p, n);
-                        // dS = P (dP - dot) scale;  then P -> P*M for dv
-                        simd::row_affine<T>(d, scale, -dot * scale, s, n);
-                        mul_row(s, p, n);
-                        std::fill(s + n, s + Tp, T(0));
-                        if (m) mul_row(p, m, n);
+                        softmax_grad_row(p, d, scale, s, n, Tp);  // dS
+                        if (m) mul_row(p, m, n);                  // P -> P*M for dv
                     }
                     tile::panel<T>(mr, HS, 0, ncol, T(1), sb, Tp, 1, kp.data(), HSp, dq + o + i0 * HS, HS);
                 }
                 // pass 2, blocks of key rows j: dv = (P*M)^T dO, dk = dS^T q over queries i (>= j if causal)
-                for (std::int64_t j0 = 0; j0 < T_; j0 += tile::kMR) {
-                    const std::int64_t mr = std::min<std::int64_t>(tile::kMR, T_ - j0);
+                for (std::int64_t blk = 0; blk < nblk; ++blk) {
+                    const std::int64_t j0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - j0;
                     const std::int64_t k0 = causal ? j0 : 0;
                     tile::panel<T>(mr, HS, k0, T_, T(1), pm.data() + j0, 1, Tp, gp.data(), HSp, dv + o + j0 * HS, HS);
                     tile::panel<T>(mr, HS, k0, T_, T(1), ds.data() + j0, 1, Tp, qp.data(), HSp, dk + o + j0 * HS, HS);
