@@ -19,6 +19,16 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
         Generator& g = gen ? *gen : default_generator();
         mask = ops::dropout_mask({q.size(0), q.size(1), q.size(2), q.size(2)}, q.dtype(), dropout_p, g);
     }
+    if (ops::attention_kernel() == ops::AttentionKernel::blis) {
+        ops::AttentionForward f = ops::blis::attention_forward(q, k, v, causal, mask);
+        if (probs_out) *probs_out = f.probs;
+        const Tensor qs = q.detach(), ks = k.detach(), vs = v.detach(), P = f.probs;
+        return record("scaled_dot_product_attention", f.out, {q, k, v},
+                      [qs, ks, vs, P, mask](const Tensor& g) -> std::vector<Tensor> {
+                          ops::AttentionGrads d = ops::blis::attention_backward(g, qs, ks, vs, P, mask);
+                          return {d.dq, d.dk, d.dv};
+                      });
+    }
     ops::AttentionForward f = ops::attention_forward(q, k, v, causal, mask, probs_out != nullptr);
     if (probs_out) *probs_out = f.probs;
     const Tensor qs = q.detach(), ks = k.detach(), vs = v.detach(), lse = f.lse;

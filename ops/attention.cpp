@@ -2,6 +2,7 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -41,7 +42,12 @@ template <class T> struct Head {
     const T* at(std::int64_t b, std::int64_t h) const { return base + b * s0 + h * s1; }
 };
 
+std::atomic<AttentionKernel> g_kernel{AttentionKernel::fused};
+
 }  // namespace
+
+void set_attention_kernel(AttentionKernel kernel) { g_kernel.store(kernel); }
+AttentionKernel attention_kernel() { return g_kernel.load(); }
 
 // ---------------------------------------------------------------------------------------------
 // Reference: plain loops over contiguous copies, probabilities stored.
