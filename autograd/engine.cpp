@@ -9,6 +9,7 @@
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/autograd/node.hpp"
 #include "prism/core/layout.hpp"
+#include "prism/core/timers.hpp"
 #include "prism/ops/elementwise.hpp"
 
 namespace prism {
@@ -54,6 +55,9 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
 }
 
 Tensor record(const char* name, Tensor out, std::vector<Tensor> inputs, BackwardFn backward) {
+    // `prism bench`: the time since the previous recorded op is this op's (forward only: the
+    // backward closures run with grad mode off)
+    if (timers::enabled() && g_grad_enabled) timers::lap("forward/", name);
     if (!needs_grad(inputs)) return out;
     auto node = std::make_shared<Node>();
     node->name = name;
@@ -102,7 +106,11 @@ void run_backward(const Tensor& root, const Tensor& grad_root) {
         if (impl->retains_grad) accumulate(impl->grad, g.clone(), true);
 
         Node& node = *impl->grad_fn;
-        std::vector<Tensor> gins = node.backward(g);
+        std::vector<Tensor> gins;
+        {
+            timers::Scope timed("backward/", node.name);
+            gins = node.backward(g);
+        }
         if (gins.size() != node.inputs.size())
             throw Error(node.name, "backward returned ", gins.size(), " gradients for ", node.inputs.size(), " inputs");
         for (std::size_t i = 0; i < gins.size(); ++i) {

@@ -16,6 +16,7 @@
 #include "prism/autograd/functions.hpp"
 #include "prism/nn/attention_spectral.hpp"
 #include "prism/nn/block.hpp"
+#include "prism/ops/attention.hpp"
 #include "prism/ops/elementwise.hpp"
 #include "prism/ops/gemm.hpp"
 #include "prism/ops/matmul.hpp"
@@ -103,12 +104,40 @@ int run_kernels(int reps) {
         row("backward db = sum dy", shape, tdb, fmt("%.1f GB/s", 4.0 * s.R * s.out / tdb * 1e-9));
     }
 
-    std::printf("\nbatched matmul (attention sizes: B*NH = 128*3 products, single-threaded GEMM each)\n");
+    std::printf("\nattention products (q, k, v permuted views of (B, T, 3, NH, HS); NH 3, HS 64; model FLOPs:\n"
+                "forward 4 T^2 HS per head (q k^T, P v), backward 8 T^2 HS (dP, dv, dq, dk))\n");
+    for (const std::int64_t T : {50, 197}) {
+        const std::int64_t B = T <= 64 ? 128 : 32, NH = 3, HS = 64;
+        Tensor qkv = Tensor::randn({B, T, 3, NH, HS}, gen), dout = Tensor::randn({B, NH, T, HS}, gen);
+        Tensor q = qkv.select(2, 0).permute({0, 2, 1, 3}), k = qkv.select(2, 1).permute({0, 2, 1, 3}),
+               v = qkv.select(2, 2).permute({0, 2, 1, 3});
+        const double heads = double(B * NH), fwd_flops = heads * 4.0 * T * T * HS;
+        const std::string shape = std::to_string(B * NH) + " x T " + std::to_string(T);
+        auto report = [&](const char* name, double flops, double sec) {
+            const double g = flops / sec * 1e-9;
+            row(name, shape, sec, fmt("%.1f GFLOP/s", g), fmt("%.0f%% of peak", 100 * g / peak));
+        };
+        const auto bf = ops::blis::attention_forward(q, k, v, false, Tensor());
+        report("BLIS per head, forward", fwd_flops,
+               median_seconds(reps, [&] { ops::blis::attention_forward(q, k, v, false, Tensor()); }));
+        report("BLIS per head, backward", 2 * fwd_flops, median_seconds(reps, [&] {
+                   ops::blis::attention_backward(dout, q, k, v, bf.probs, Tensor());
+               }));
+        const auto ff = ops::attention_forward(q, k, v, false, Tensor());
+        report("fused, forward", fwd_flops,
+               median_seconds(reps, [&] { ops::attention_forward(q, k, v, false, Tensor()); }));
+        report("fused, backward", 2 * fwd_flops, median_seconds(reps, [&] {
+                   ops::attention_backward(dout, q, k, v, ff.lse, false, Tensor());
+               }));
+        report("fused, forward, causal", fwd_flops / 2,
+               median_seconds(reps, [&] { ops::attention_forward(q, k, v, true, Tensor()); }));
+    }
     {
         Tensor q = Tensor::randn({384, 50, 64}, gen), k = Tensor::randn({384, 50, 64}, gen);
         const double t = median_seconds(reps, [&] { ops::matmul(q, k.transpose(-1, -2)); });
         const double g = 384 * gflops(50, 50, 64, t);
-        row("q @ k^T", "384 x (50x64 @ 64x50)", t, fmt("%.1f GFLOP/s", g), fmt("%.0f%% of peak", 100 * g / peak));
+        row("ops::matmul q @ k^T (BLIS)", "384 x (50x64 @ 64x50)", t, fmt("%.1f GFLOP/s", g),
+            fmt("%.0f%% of peak", 100 * g / peak));
     }
 
     std::printf("\nelementwise (float32, 6400x768; GB/s counts bytes read + written)\n");

@@ -8,6 +8,8 @@
 // AddressSanitizer still sees every use-after-free.
 #include "prism/core/storage.hpp"
 
+#include "prism/core/timers.hpp"
+
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -70,6 +72,7 @@ BlockCache& cache() {
 }  // namespace
 
 Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
+    timers::Scope timed("alloc");
     const std::size_t cls = size_class(nbytes);
     if (kCacheEnabled) data_ = cache().take(cls);
     if (!data_) data_ = std::aligned_alloc(kAlignment, cls);
@@ -77,6 +80,7 @@ Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
 }
 
 Storage::~Storage() {
+    timers::Scope timed("alloc");
     const std::size_t cls = size_class(nbytes_);
     if (!kCacheEnabled || !cache().give(data_, cls)) std::free(data_);
 }

@@ -1,11 +1,15 @@
 #include "prism/ops/attention.hpp"
 
+#include <xsimd/xsimd.hpp>
+
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "prism/core/layout.hpp"
 #include "prism/core/parallel.hpp"
+#include "prism/ops/attention_tile.hpp"
 #include "prism/ops/gemm.hpp"
 #include "prism/ops/nn_simd.hpp"
 
@@ -22,6 +26,13 @@ void check_qkv(const Tensor& q, const Tensor& k, const Tensor& v) {
                 shape_str(v.shape()), ": dtypes must be the same floating type");
 }
 
+void check_mask(const Tensor& mask, const Tensor& q) {
+    if (!mask.defined()) return;
+    const Shape want{q.size(0), q.size(1), q.size(2), q.size(2)};
+    PRISM_CHECK(mask.shape() == want && mask.dtype() == q.dtype(), "scaled_dot_product_attention", "dropout mask ",
+                shape_str(mask.shape()), ": expected ", shape_str(want), " for q ", shape_str(q.shape()));
+}
+
 // Element [b, h, 0, 0] of a (B, NH, T, HS) tensor and its row/col strides.
 template <class T> struct Head {
     const T* base;
@@ -32,6 +43,105 @@ template <class T> struct Head {
     const T* at(std::int64_t b, std::int64_t h) const { return base + b * s0 + h * s1; }
 };
 
+std::atomic<AttentionKernel> g_kernel{AttentionKernel::fused};
+
+}  // namespace
+
+void set_attention_kernel(AttentionKernel kernel) { g_kernel.store(kernel); }
+AttentionKernel attention_kernel() { return g_kernel.load(); }
+
+// ---------------------------------------------------------------------------------------------
+// Reference: plain loops over contiguous copies, probabilities stored.
+namespace ref {
+
+AttentionForward attention_forward(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, bool causal,
+                                   const Tensor& mask_in) {
+    check_qkv(q_in, k_in, v_in);
+    check_mask(mask_in, q_in);
+    const Tensor q = layout::contiguous(q_in), k = layout::contiguous(k_in), v = layout::contiguous(v_in);
+    const Tensor mask = mask_in.defined() ? layout::contiguous(mask_in) : mask_in;
+    const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
+    AttentionForward res{Tensor::zeros(q.shape(), q.dtype()), Tensor::zeros({B, NH, T_}, q.dtype()),
+                         Tensor::zeros({B, NH, T_, T_}, q.dtype())};
+    dispatch_floating(q.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const T *pq = q.data<T>(), *pk = k.data<T>(), *pv = v.data<T>();
+        const T* M = mask.defined() ? mask.data<T>() : nullptr;
+        T *P = res.probs.data<T>(), *O = res.out.data<T>(), *L = res.lse.data<T>();
+        const T scale = T(1) / std::sqrt(T(HS));
+        for (std::int64_t bh = 0; bh < B * NH; ++bh) {
+            const T *qh = pq + bh * T_ * HS, *kh = pk + bh * T_ * HS, *vh = pv + bh * T_ * HS;
+            T* p = P + bh * T_ * T_;
+            for (std::int64_t i = 0; i < T_; ++i) {
+                const std::int64_t n = causal ? i + 1 : T_;
+                T m = -std::numeric_limits<T>::infinity(), s = 0;
+                for (std::int64_t j = 0; j < n; ++j) {
+                    T d = 0;
+                    for (std::int64_t c = 0; c < HS; ++c) d += qh[i * HS + c] * kh[j * HS + c];
+                    p[i * T_ + j] = d * scale;
+                    m = std::max(m, d * scale);
+                }
+                for (std::int64_t j = 0; j < n; ++j) s += std::exp(p[i * T_ + j] - m);
+                for (std::int64_t j = 0; j < n; ++j) p[i * T_ + j] = std::exp(p[i * T_ + j] - m) / s;
+                L[bh * T_ + i] = m + std::log(s);
+                for (std::int64_t j = 0; j < n; ++j) {
+                    const T w = p[i * T_ + j] * (M ? M[bh * T_ * T_ + i * T_ + j] : T(1));
+                    for (std::int64_t c = 0; c < HS; ++c) O[bh * T_ * HS + i * HS + c] += w * vh[j * HS + c];
+                }
+            }
+        }
+    });
+    return res;
+}
+
+AttentionGrads attention_backward(const Tensor& dout_in, const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
+                                  bool causal, const Tensor& mask_in) {
+    const AttentionForward f = attention_forward(q_in, k_in, v_in, causal, mask_in);
+    const Tensor q = layout::contiguous(q_in), k = layout::contiguous(k_in), v = layout::contiguous(v_in);
+    const Tensor go = layout::contiguous(dout_in);
+    const Tensor mask = mask_in.defined() ? layout::contiguous(mask_in) : mask_in;
+    const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
+    AttentionGrads g{Tensor::zeros(q.shape(), q.dtype()), Tensor::zeros(q.shape(), q.dtype()),
+                     Tensor::zeros(q.shape(), q.dtype())};
+    dispatch_floating(q.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const T *pq = q.data<T>(), *pk = k.data<T>(), *pv = v.data<T>(), *pg = go.data<T>(), *P = f.probs.data<T>();
+        const T* M = mask.defined() ? mask.data<T>() : nullptr;
+        T *dq = g.dq.data<T>(), *dk = g.dk.data<T>(), *dv = g.dv.data<T>();
+        const T scale = T(1) / std::sqrt(T(HS));
+        std::vector<T> dp(T_);
+        for (std::int64_t bh = 0; bh < B * NH; ++bh) {
+            const std::int64_t o = bh * T_ * HS, po = bh * T_ * T_;
+            for (std::int64_t i = 0; i < T_; ++i) {
+                T d = 0;
+                for (std::int64_t j = 0; j < T_; ++j) {
+                    T s = 0;
+                    for (std::int64_t c = 0; c < HS; ++c) s += pg[o + i * HS + c] * pv[o + j * HS + c];
+                    const T m = M ? M[po + i * T_ + j] : T(1);
+                    dp[j] = s * m;
+                    d += dp[j] * P[po + i * T_ + j];
+                    for (std::int64_t c = 0; c < HS; ++c) dv[o + j * HS + c] += P[po + i * T_ + j] * m * pg[o + i * HS + c];
+                }
+                for (std::int64_t j = 0; j < (causal ? i + 1 : T_); ++j) {
+                    const T ds = P[po + i * T_ + j] * (dp[j] - d) * scale;
+                    for (std::int64_t c = 0; c < HS; ++c) {
+                        dq[o + i * HS + c] += ds * pk[o + j * HS + c];
+                        dk[o + j * HS + c] += ds * pq[o + i * HS + c];
+                    }
+                }
+            }
+        }
+    });
+    return g;
+}
+
+}  // namespace ref
+
+// ---------------------------------------------------------------------------------------------
+// BLIS: one single-threaded call per product and (b, h); probabilities stored for backward.
+namespace blis {
+
+namespace {
 // P row i (length T): softmax over keys [0, n) with n = i + 1 when causal, zeros after.
 template <class T> void softmax_row_inplace(T* p, std::int64_t n, std::int64_t T_) {
     const T m = simd::row_max(p, n);
@@ -39,14 +149,14 @@ template <class T> void softmax_row_inplace(T* p, std::int64_t n, std::int64_t T
     simd::row_affine<T>(p, T(1) / s, T(0), p, n);
     for (std::int64_t j = n; j < T_; ++j) p[j] = 0;
 }
-
 }  // namespace
 
 AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, bool causal,
                                    const Tensor& mask) {
     check_qkv(q, k, v);
+    check_mask(mask, q);
     const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
-    AttentionForward res{Tensor::empty(q.shape(), q.dtype()), Tensor::empty({B, NH, T_, T_}, q.dtype())};
+    AttentionForward res{Tensor::empty(q.shape(), q.dtype()), Tensor(), Tensor::empty({B, NH, T_, T_}, q.dtype())};
     const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
     dispatch_floating(q.dtype(), [&](auto tag) {
         using T = decltype(tag);
@@ -126,38 +236,236 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
     return g;
 }
 
-namespace ref {
-AttentionForward attention_forward(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, bool causal) {
-    check_qkv(q_in, k_in, v_in);
-    const Tensor q = layout::contiguous(q_in), k = layout::contiguous(k_in), v = layout::contiguous(v_in);
+}  // namespace blis
+
+// ---------------------------------------------------------------------------------------------
+// Fused: per (b, h), blocks of kMR query rows; P never leaves the thread's scratch.
+namespace {
+
+template <class T> using avec = std::vector<T, xsimd::aligned_allocator<T, 64>>;
+
+// Rows of the fused kernel live in buffers padded to a multiple of the vector width W, so the
+// row helpers below run on whole vectors only: the lanes [n, padded(n)) that a row must not
+// see are set to -inf by one vector select (scalar stores there would stall the wide load
+// that follows: no store forwarding), and exp(-inf) = 0 masks them.
+
+// Max of the lanes of v.
+template <class T> T lanes_max(const simd::batch<T>& v) {
+    alignas(64) T buf[simd::batch<T>::size];
+    v.store_aligned(buf);
+    T m = buf[0];
+    for (std::size_t i = 1; i < simd::batch<T>::size; ++i) m = std::max(m, buf[i]);
+    return m;
+}
+
+// p[n, padded(n)) = -inf (p aligned, whole vectors).
+template <class T> void mask_tail(T* p, std::int64_t n) {
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    const std::int64_t full = n / S * S;
+    if (full == n) return;
+    alignas(64) static const T iota[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    const V keep = V::load_aligned(iota);
+    xsimd::select(keep < V(T(n - full)), V::load_aligned(p + full), V(-std::numeric_limits<T>::infinity()))
+        .store_aligned(p + full);
+}
+
+template <class T> void zero_vectors(T* p, std::int64_t from, std::int64_t to) {
+    for (std::int64_t j = from; j < to; j += simd::batch<T>::size) simd::batch<T>(T(0)).store_aligned(p + j);
+}
+
+// p[0, n) = softmax(p[0, n)), p[n, ld) = 0 (ld a multiple of W, n >= 1). Returns the row max in
+// *m and the sum of exp(p - max) in *sum (log-sum-exp = max + log(sum), taken per block).
+template <class T> void softmax_row(T* p, std::int64_t n, std::int64_t ld, T* m_out, T* sum_out) {
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    const std::int64_t np = tile::padded<T>(n);
+    mask_tail(p, n);
+    V vm = V::load_aligned(p);
+    for (std::int64_t j = S; j < np; j += S) vm = xsimd::max(vm, V::load_aligned(p + j));
+    const T m = lanes_max(vm);
+    const V bm(m);
+    V vs(T(0));
+    for (std::int64_t j = 0; j < np; j += S) {
+        const V e = xsimd::exp(V::load_aligned(p + j) - bm);
+        e.store_aligned(p + j);
+        vs += e;
+    }
+    const T sum = xsimd::hadd(vs);
+    const V inv(T(1) / sum);
+    for (std::int64_t j = 0; j < np; j += S) (V::load_aligned(p + j) * inv).store_aligned(p + j);
+    zero_vectors(p, np, ld);
+    *m_out = m;
+    *sum_out = sum;
+}
+
+// lse[r] = m[r] + log(sum[r]) for r < mr <= 16, one vector log for a block of rows.
+template <class T> void block_lse(const T* m, const T* sum, std::int64_t mr, T* lse) {
+    for (std::int64_t r = 0; r < mr; r += simd::batch<T>::size) {
+        alignas(64) T bs[simd::batch<T>::size], bm[simd::batch<T>::size], out[simd::batch<T>::size];
+        const std::int64_t c = std::min<std::int64_t>(simd::batch<T>::size, mr - r);
+        std::fill(bs, bs + simd::batch<T>::size, T(1));
+        std::fill(bm, bm + simd::batch<T>::size, T(0));
+        std::copy(sum + r, sum + r + c, bs);
+        std::copy(m + r, m + r + c, bm);
+        (simd::batch<T>::load_aligned(bm) + xsimd::log(simd::batch<T>::load_aligned(bs))).store_aligned(out);
+        std::copy(out, out + c, lse + r);
+    }
+}
+
+// p[0, n) = exp(p - lse) (the probabilities recomputed from the stored log-sum-exp); p[n, ld) = 0.
+template <class T> void exp_row(T* p, T lse, std::int64_t n, std::int64_t ld) {
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    const std::int64_t np = tile::padded<T>(n);
+    mask_tail(p, n);
+    const V bl(lse);
+    for (std::int64_t j = 0; j < np; j += S) xsimd::exp(V::load_aligned(p + j) - bl).store_aligned(p + j);
+    zero_vectors(p, np, ld);
+}
+
+// s[0, np) = p * (d - rowsum(d * p)) * scale over whole vectors (p is 0 where masked); s[np, ld) = 0.
+template <class T> void softmax_grad_row(const T* p, const T* d, T scale, T* s, std::int64_t n, std::int64_t ld) {
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    const std::int64_t np = tile::padded<T>(n);
+    V acc(T(0));
+    for (std::int64_t j = 0; j < np; j += S) acc = xsimd::fma(V::load_aligned(d + j), V::load_aligned(p + j), acc);
+    const V dot(xsimd::hadd(acc)), sc(scale);
+    for (std::int64_t j = 0; j < np; j += S)
+        ((V::load_aligned(d + j) - dot) * V::load_aligned(p + j) * sc).store_aligned(s + j);
+    zero_vectors(s, np, ld);
+}
+
+template <class T> void mul_row(T* p, const T* m, std::int64_t n) {
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    std::int64_t j = 0;
+    for (; j + S <= n; j += S) (V::load_unaligned(p + j) * V::load_unaligned(m + j)).store_unaligned(p + j);
+    for (; j < n; ++j) p[j] *= m[j];
+}
+
+}  // namespace
+
+AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, bool causal,
+                                   const Tensor& mask, bool keep_probs) {
+    check_qkv(q, k, v);
+    check_mask(mask, q);
     const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
-    AttentionForward res{Tensor::zeros(q.shape(), q.dtype()), Tensor::zeros({B, NH, T_, T_}, q.dtype())};
+    AttentionForward res{Tensor::empty(q.shape(), q.dtype()), Tensor::empty({B, NH, T_}, q.dtype()),
+                         keep_probs ? Tensor::empty({B, NH, T_, T_}, q.dtype()) : Tensor()};
+    const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
     dispatch_floating(q.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        const T *pq = q.data<T>(), *pk = k.data<T>(), *pv = v.data<T>();
-        T *P = res.probs.data<T>(), *O = res.out.data<T>();
+        const Head<T> hq(q), hk(k), hv(v);
+        T* O = res.out.data<T>();
+        T* L = res.lse.data<T>();
+        T* P = keep_probs ? res.probs.data<T>() : nullptr;
+        const T* M = mk.defined() ? mk.data<T>() : nullptr;
         const T scale = T(1) / std::sqrt(T(HS));
-        for (std::int64_t bh = 0; bh < B * NH; ++bh) {
-            const T *qh = pq + bh * T_ * HS, *kh = pk + bh * T_ * HS, *vh = pv + bh * T_ * HS;
-            T* p = P + bh * T_ * T_;
-            for (std::int64_t i = 0; i < T_; ++i) {
-                const std::int64_t n = causal ? i + 1 : T_;
-                T m = -std::numeric_limits<T>::infinity(), s = 0;
-                for (std::int64_t j = 0; j < n; ++j) {
-                    T d = 0;
-                    for (std::int64_t c = 0; c < HS; ++c) d += qh[i * HS + c] * kh[j * HS + c];
-                    p[i * T_ + j] = d * scale;
-                    m = std::max(m, d * scale);
+        const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
+        const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
+        parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
+            avec<T> kt(HS * Tp), vp(T_ * HSp), s(tile::kMR * Tp);
+            for (std::int64_t bh = lo; bh < hi; ++bh) {
+                const std::int64_t b = bh / NH, h = bh % NH;
+                const T* qh = hq.at(b, h);
+                tile::pack(hk.at(b, h), HS, T_, hk.cs, hk.rs, kt.data(), Tp);  // k^T (HS, Tp)
+                tile::pack(hv.at(b, h), T_, HS, hv.rs, hv.cs, vp.data(), HSp);  // v (T, HSp)
+                for (std::int64_t blk = 0; blk < nblk; ++blk) {
+                    const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
+                    const std::int64_t ncol = causal ? i0 + mr : T_;  // keys any row of the block sees
+                    // S block (mr, ncol) = q[i0:i0+mr] k^T * scale
+                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, scale, qh + i0 * hq.rs, hq.rs, hq.cs, kt.data(),
+                                   Tp, s.data(), Tp);
+                    T rmax[tile::kMR], rsum[tile::kMR];
+                    for (std::int64_t r = 0; r < mr; ++r) {
+                        const std::int64_t i = i0 + r;
+                        T* p = s.data() + r * Tp;
+                        softmax_row(p, causal ? i + 1 : T_, tile::padded<T>(ncol), rmax + r, rsum + r);
+                        if (P) {
+                            std::copy(p, p + ncol, P + (bh * T_ + i) * T_);
+                            std::fill(P + (bh * T_ + i) * T_ + ncol, P + (bh * T_ + i + 1) * T_, T(0));
+                        }
+                        if (M) mul_row(p, M + (bh * T_ + i) * T_, ncol);
+                    }
+                    block_lse(rmax, rsum, mr, L + bh * T_ + i0);
+                    // O block (mr, HS) = P block (mr, ncol) v[0:ncol]
+                    tile::panel<T>(mr, HS, 0, ncol, T(1), s.data(), Tp, 1, vp.data(), HSp, O + (bh * T_ + i0) * HS,
+                                   HS);
                 }
-                for (std::int64_t j = 0; j < n; ++j) s += std::exp(p[i * T_ + j] - m);
-                for (std::int64_t j = 0; j < n; ++j) p[i * T_ + j] = std::exp(p[i * T_ + j] - m) / s;
-                for (std::int64_t j = 0; j < n; ++j)
-                    for (std::int64_t c = 0; c < HS; ++c) O[bh * T_ * HS + i * HS + c] += p[i * T_ + j] * vh[j * HS + c];
             }
-        }
+        });
     });
     return res;
 }
-}  // namespace ref
+
+AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Tensor& k, const Tensor& v,
+                                  const Tensor& lse, bool causal, const Tensor& mask) {
+    check_qkv(q, k, v);
+    check_mask(mask, q);
+    const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
+    PRISM_CHECK(dout.shape() == q.shape() && lse.shape() == Shape({B, NH, T_}) && lse.is_contiguous(),
+                "scaled_dot_product_attention", "backward: dout ", shape_str(dout.shape()), ", lse ",
+                shape_str(lse.shape()), " for q ", shape_str(q.shape()));
+    AttentionGrads g{Tensor::empty(q.shape(), q.dtype()), Tensor::empty(q.shape(), q.dtype()),
+                     Tensor::empty(q.shape(), q.dtype())};
+    const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
+    dispatch_floating(q.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const Head<T> hq(q), hk(k), hv(v), hg(dout);
+        const T* L = lse.data<T>();
+        const T* M = mk.defined() ? mk.data<T>() : nullptr;
+        T *dq = g.dq.data<T>(), *dk = g.dk.data<T>(), *dv = g.dv.data<T>();
+        const T scale = T(1) / std::sqrt(T(HS));
+        const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
+        const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
+        parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
+            // packed operands: k^T, v^T (HS, Tp); k, q, dO (T, HSp); per head: P*M and dS (T, Tp)
+            avec<T> kt(HS * Tp), vt(HS * Tp), kp(T_ * HSp), qp(T_ * HSp), gp(T_ * HSp);
+            avec<T> pm(T_ * Tp), ds(T_ * Tp), dp(tile::kMR * Tp);
+            for (std::int64_t bh = lo; bh < hi; ++bh) {
+                const std::int64_t b = bh / NH, h = bh % NH;
+                const T *qh = hq.at(b, h), *gh = hg.at(b, h);
+                tile::pack(hk.at(b, h), HS, T_, hk.cs, hk.rs, kt.data(), Tp);
+                tile::pack(hv.at(b, h), HS, T_, hv.cs, hv.rs, vt.data(), Tp);
+                tile::pack(hk.at(b, h), T_, HS, hk.rs, hk.cs, kp.data(), HSp);
+                tile::pack(qh, T_, HS, hq.rs, hq.cs, qp.data(), HSp);
+                tile::pack(gh, T_, HS, hg.rs, hg.cs, gp.data(), HSp);
+                const std::int64_t o = bh * T_ * HS;
+                // pass 1, blocks of query rows: P, dP, dS and dq = dS k
+                for (std::int64_t blk = 0; blk < nblk; ++blk) {
+                    const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
+                    const std::int64_t ncol = causal ? i0 + mr : T_;
+                    T* pb = pm.data() + i0 * Tp;
+                    T* sb = ds.data() + i0 * Tp;
+                    const std::int64_t ncp = tile::padded<T>(ncol);  // whole vectors: zero columns past T
+                    tile::panel<T>(mr, ncp, 0, HS, scale, qh + i0 * hq.rs, hq.rs, hq.cs, kt.data(), Tp, pb, Tp);
+                    tile::panel<T>(mr, ncp, 0, HS, T(1), gp.data() + i0 * HSp, HSp, 1, vt.data(), Tp, dp.data(), Tp);
+                    for (std::int64_t r = 0; r < mr; ++r) {
+                        const std::int64_t i = i0 + r, n = causal ? i + 1 : T_;
+                        T* p = pb + r * Tp;
+                        T* d = dp.data() + r * Tp;
+                        T* s = sb + r * Tp;
+                        exp_row(p, L[bh * T_ + i], n, Tp);
+                        const T* m = M ? M + (bh * T_ + i) * T_ : nullptr;
+                        if (m) mul_row(d, m, n);
+                        softmax_grad_row(p, d, scale, s, n, Tp);  // dS
+                        if (m) mul_row(p, m, n);                  // P -> P*M for dv
+                    }
+                    tile::panel<T>(mr, HS, 0, ncol, T(1), sb, Tp, 1, kp.data(), HSp, dq + o + i0 * HS, HS);
+                }
+                // pass 2, blocks of key rows j: dv = (P*M)^T dO, dk = dS^T q over queries i (>= j if causal)
+                for (std::int64_t blk = 0; blk < nblk; ++blk) {
+                    const std::int64_t j0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - j0;
+                    const std::int64_t k0 = causal ? j0 : 0;
+                    tile::panel<T>(mr, HS, k0, T_, T(1), pm.data() + j0, 1, Tp, gp.data(), HSp, dv + o + j0 * HS, HS);
+                    tile::panel<T>(mr, HS, k0, T_, T(1), ds.data() + j0, 1, Tp, qp.data(), HSp, dk + o + j0 * HS, HS);
+                }
+            }
+        });
+    });
+    return g;
+}
 
 }  // namespace prism::ops

@@ -123,7 +123,7 @@ BOOST_AUTO_TEST_CASE(attention_matches_reference_on_strided_qkv) {
             // (B, T, NH, HS) -> (B, NH, T, HS): permuted views, not contiguous
             Tensor q = qkv.select(2, 0).permute({0, 2, 1, 3}), k = qkv.select(2, 1).permute({0, 2, 1, 3}),
                    v = qkv.select(2, 2).permute({0, 2, 1, 3});
-            auto f = ops::attention_forward(q, k, v, causal, Tensor());
+            auto f = ops::attention_forward(q, k, v, causal, Tensor(), true);
             auto r = ops::ref::attention_forward(q, k, v, causal);
             BOOST_TEST(test::max_abs_diff(f.out, r.out) < 1e-5, "T=" << T << " causal=" << causal);
             BOOST_TEST(test::max_abs_diff(f.probs, r.probs) < 1e-6, "T=" << T << " causal=" << causal);
