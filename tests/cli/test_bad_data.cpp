@@ -82,7 +82,8 @@ BOOST_AUTO_TEST_CASE(overflowing_idx_header_is_an_error_not_a_crash) {
                           {d / "t10k-images-idx3-ubyte", "more than 2^64"});
     data::write_file(d / "train-images-idx3-ubyte", wrap, false, "t");
     data::write_idx(d / "train-labels-idx1-ubyte", data::IdxArray{{65536}, std::vector<std::uint8_t>(65536)}, false);
-    expect_one_line_error(run_cli(train_args("mnist:" + d.path.string(), out), {}, kQuick),
+    TmpDir out2;  // a fresh --out: `out` holds the first run, which train refuses to mix with another
+    expect_one_line_error(run_cli(train_args("mnist:" + d.path.string(), out2), {}, kQuick),
                           {d / "train-images-idx3-ubyte", "more than 2^64"});
 }
 

@@ -41,9 +41,9 @@ void check_json(const std::vector<std::string>& args, bool gpt) {
 BOOST_AUTO_TEST_SUITE(cli_bench)
 
 BOOST_AUTO_TEST_CASE(bad_options_are_usage_errors) {
-    check_usage({"bench", "vit", "--steps", "0"}, "--steps 0");
+    check_usage({"bench", "vit", "--steps", "0"}, "--steps: '0'");
     check_usage({"bench", "vit", "--patch", "5"}, "--patch 5");
-    check_usage({"bench", "gpt", "--context", "0"}, "--context 0");
+    check_usage({"bench", "gpt", "--context", "0"}, "--context: '0'");
     check_usage({"bench", "vit", "--attention-kernel", "cuda"}, "--attention-kernel cuda");
 }
 
