@@ -25,7 +25,8 @@ IdxArray read_idx(const std::string& path) {
         const std::uint8_t* p = b.data() + 4 + 4 * d;
         const std::uint32_t s = (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
         a.dims.push_back(s);
-        n *= s;
+        if (__builtin_mul_overflow(n, std::size_t{s}, &n))  // a wrapped product could match a short file
+            throw Error("read_idx", path, ": dims overflow (no file has that many bytes)");
     }
     const std::size_t head = 4 + 4 * std::size_t(ndim);
     if (b.size() - head != n)
@@ -54,6 +55,8 @@ ImageDataset load_idx(const std::string& images_path, const std::string& labels_
         throw Error("load_idx", images_path, " has ", im.dims[0], " images but ", labels_path, " has ", lb.dims[0],
                     " labels (count mismatch)");
     if (im.dims[0] == 0) throw Error("load_idx", images_path, ": no images");
+    for (std::size_t d = 1; d < im.dims.size(); ++d)  // with N >= 1 and these >= 1, H*W*C <= the file size
+        if (im.dims[d] == 0) throw Error("load_idx", images_path, ": image dim ", d, " is 0");
     ImageDataset ds;
     ds.source = images_path;
     ds.height = im.dims[1], ds.width = im.dims[2];

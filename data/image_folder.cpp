@@ -28,6 +28,10 @@ std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderO
         const char* why = stbi_failure_reason();
         throw Error("load_image", path, ": cannot decode image (", why ? why : "unknown reason", ")");
     }
+    if (w <= 0 || h <= 0) {  // stb accepts a PNM whose size field is not a number as 0 rows
+        stbi_image_free(px);
+        throw Error("load_image", path, ": image has no pixels (", w, "x", h, ")");
+    }
     // stb gives (H, W, C) interleaved; convert_image wants (C, H, W).
     std::vector<std::uint8_t> chw(static_cast<std::size_t>(want) * h * w);
     for (int k = 0; k < h * w; ++k)
