@@ -12,9 +12,15 @@ namespace prism::data {
 std::vector<std::uint8_t> read_file(const std::string& path, const char* op) {
     std::ifstream f(path, std::ios::binary);
     if (!f) throw Error(op, path, ": cannot open file (missing or unreadable)");
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (f.bad()) throw Error(op, path, ": read error");
-    return bytes;
+    // A directory opens fine and then fails the first read with std::ios_base::failure ("Is a
+    // directory"), which must not escape as anything but a prism::Error naming the file.
+    try {
+        std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+        if (f.bad()) throw Error(op, path, ": read error");
+        return bytes;
+    } catch (const std::ios_base::failure& e) {
+        throw Error(op, path, ": read error (", e.code().message(), "; is it a directory?)");
+    }
 }
 
 std::vector<std::uint8_t> read_maybe_gzip(const std::string& path, const char* op) {
