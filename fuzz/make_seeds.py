@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes the hand-made starting inputs of each fuzz target into fuzz/corpus/<target>/.
 
-The committed corpora are these seeds plus the inputs a fuzzing run found to reach new code,
-minimised with libFuzzer's -merge (fuzz/README.md); rerunning this script only rewrites the
-seed_* files. Needs python3 and g++ with Debian's libstb-dev (stb_image_write) for some image seeds.
+The committed corpora are these seeds (seed_*), regression inputs (regress_*: the ones below,
+plus crash inputs committed as the fuzzer wrote them, e.g. image/regress_jpeg_dht_over_256) and
+inputs a fuzzing run found to reach new code (cov_*, minimised with libFuzzer's -merge;
+fuzz/README.md). Rerunning this script rewrites only the files it makes. Needs python3 and g++ with Debian's libstb-dev (stb_image_write) for some image seeds.
 """
 import gzip
 import json
@@ -163,6 +164,9 @@ put("options", "dup_corruptions", opts("standard", "", "", "", "6,6", "0.1,0.1",
 regress("options", "layers_inf", opts("standard", "", "0,inf"))
 regress("options", "layers_json_huge", opts('{"kind":"standard","layers":[0,1e300]}'))
 regress("options", "layers_nan", opts("neutreno", "", "nan,1"))
+# --dataset mnist:DIR where DIR/train-images... is a directory: read_file let libstdc++'s
+# ios_base::failure ("Is a directory") escape (the fuzzer reached it via a NUL inside the path).
+regress("options", "dataset_images_is_dir", opts("standard", "", "", "", "", "", "", "", "", "", "mnist:d"))
 put("options", "empty_dir", opts("standard", "", "", "", "", "", "", "", "", "", "mnist:"))
 
 # ---- cli (NUL-separated argv) ----------------------------------------------------------------
@@ -209,6 +213,10 @@ put("image", "raw.psd", b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, 1, 2, 8, 3) + s
 # stb decodes "P5 3\x10 2 ..." (a size field that is no number) as 0 rows; load_image passed the
 # empty image to convert_image, which read before its buffer (found by the fuzzer).
 regress("image", "pgm_zero_height", b"P5 3\x10 2 255\n\x002d\x96\xc8\xfa")
+# A 54-byte BMP header claiming 26000 x 26000 pixels: stb allocated 2 GB for it before reading
+# any pixel; load_image now refuses images over 8192 x 8192 from the header (stbi_info).
+regress("image", "bmp_26000px", b"BM" + struct.pack("<IHHI", 54, 0, 0, 54) +
+        struct.pack("<IiiHHIIiiII", 40, 26000, 26000, 1, 24, 0, 0, 0, 0, 0, 0))
 # PNG, BMP, TGA (RLE), JPEG and HDR from stb_image_write, compiled on the fly.
 gen = r"""
 #define STB_IMAGE_WRITE_IMPLEMENTATION

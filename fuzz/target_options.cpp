@@ -32,7 +32,8 @@ std::vector<std::uint8_t> tiny_bmp(std::uint8_t v) {
     return b;
 }
 
-// scratch/datasets/{m: an MNIST-style IDX pair per split, f: an image folder of 2 classes},
+// scratch/datasets/{m: an MNIST-style IDX pair per split, f: an image folder of 2 classes, d: an
+// MNIST-style dir whose images "file" is a directory},
 // so a --dataset value can reach a successful load.
 const std::string& datasets_dir() {
     static const std::string dir = [] {
@@ -43,6 +44,9 @@ const std::string& datasets_dir() {
             data::write_idx(d + "/m/" + split + "-images-idx3-ubyte", im, false);
             data::write_idx(d + "/m/" + split + "-labels-idx1-ubyte.gz", lb, true);
         }
+        // d: an "images" entry that is a directory (read_file used to let std::ios_base::failure out)
+        fs::create_directories(d + "/d/train-images-idx3-ubyte");
+        data::write_idx(d + "/d/train-labels-idx1-ubyte", {{1}, {0}}, false);
         for (const char* cls : {"a", "b"}) {
             fs::create_directories(d + "/f/" + cls);
             for (int i = 0; i < 5; ++i) {
