@@ -19,6 +19,14 @@ static bool is_image_file(const fs::path& p) {
     return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";
 }
 
+// Only the formats prism documents (PNG, JPEG, BMP) reach stb_image, recognised by their first
+// bytes: Debian's stb_image 2.27 has memory errors in its other decoders (a 16-bit PNM, P5 with
+// maxval 256, overflowed a heap buffer in stbi__convert_16_to_8; found by fuzz/).
+static bool is_png_jpeg_bmp(const std::vector<std::uint8_t>& b) {
+    return (b.size() >= 4 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') ||
+           (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) || (b.size() >= 2 && b[0] == 'B' && b[1] == 'M');
+}
+
 // Debian's stb_image 2.27 writes past a Huffman table's 257-entry size list when a JPEG DHT
 // segment declares more than 256 codes (found by fuzz/; fixed upstream in 2.28), so such files
 // are refused before stb sees them. 0xFF 0xC4 cannot occur inside entropy-coded data (0xFF is
@@ -60,6 +68,7 @@ constexpr std::int64_t kMaxImagePixels = std::int64_t{8192} * 8192;
 
 std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderOptions& opt) {
     const std::vector<std::uint8_t> bytes = read_file(path, "load_image");
+    if (!is_png_jpeg_bmp(bytes)) throw Error("load_image", path, ": cannot decode image (not a PNG, JPEG or BMP file)");
     if (!jpeg_huffman_tables_ok(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt JPEG: a Huffman table with more than 256 codes)");
     if (!png_chunks_fit(bytes))
