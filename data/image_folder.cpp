@@ -33,14 +33,15 @@ static bool is_png_jpeg_bmp(const std::vector<std::uint8_t>& b) {
 // followed by 0x00 or a marker there), so every match is a real DHT segment.
 static bool jpeg_huffman_tables_ok(const std::vector<std::uint8_t>& b) {
     if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return true;  // not a JPEG
+    // As stb reads a DHT segment: tables while its declared length lasts, zeros past the end.
+    auto at = [&](std::size_t x) -> std::size_t { return x < b.size() ? b[x] : 0; };
     for (std::size_t i = 2; i + 3 < b.size(); ++i) {
         if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
-        const std::size_t end = std::min(b.size(), i + 2 + ((std::size_t(b[i + 2]) << 8) | b[i + 3]));
-        for (std::size_t t = i + 4; t + 17 <= end;) {  // tables: class/id byte, 16 counts, symbols
-            std::size_t n = 0;
-            for (int k = 1; k <= 16; ++k) n += b[t + k];
+        const std::size_t end = i + 2 + ((std::size_t(b[i + 2]) << 8) | b[i + 3]);
+        for (std::size_t t = i + 4, n = 0; t < end; t += 17 + n) {  // class/id byte, 16 counts, symbols
+            n = 0;
+            for (int k = 1; k <= 16; ++k) n += at(t + k);
             if (n > 256) return false;
-            t += 17 + n;
         }
     }
     return true;
