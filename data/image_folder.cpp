@@ -19,14 +19,75 @@ static bool is_image_file(const fs::path& p) {
     return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";
 }
 
+// Only the formats prism documents (PNG, JPEG, BMP) reach stb_image, recognised by their first
+// bytes: Debian's stb_image 2.27 has memory errors in its other decoders (a 16-bit PNM, P5 with
+// maxval 256, overflowed a heap buffer in stbi__convert_16_to_8; found by fuzz/).
+static bool is_png_jpeg_bmp(const std::vector<std::uint8_t>& b) {
+    return (b.size() >= 4 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') ||
+           (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) || (b.size() >= 2 && b[0] == 'B' && b[1] == 'M');
+}
+
+// Debian's stb_image 2.27 writes past a Huffman table's 257-entry size list when a JPEG DHT
+// segment declares more than 256 codes (found by fuzz/; fixed upstream in 2.28), so such files
+// are refused before stb sees them. 0xFF 0xC4 cannot occur inside entropy-coded data (0xFF is
+// followed by 0x00 or a marker there), so every match is a real DHT segment.
+static bool jpeg_huffman_tables_ok(const std::vector<std::uint8_t>& b) {
+    if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return true;  // not a JPEG
+    // As stb reads a DHT segment: tables while its declared length lasts, zeros past the end.
+    auto at = [&](std::size_t x) -> std::size_t { return x < b.size() ? b[x] : 0; };
+    for (std::size_t i = 2; i + 3 < b.size(); ++i) {
+        if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
+        const std::size_t end = i + 2 + ((std::size_t(b[i + 2]) << 8) | b[i + 3]);
+        for (std::size_t t = i + 4, n = 0; t < end; t += 17 + n) {  // class/id byte, 16 counts, symbols
+            n = 0;
+            for (int k = 1; k <= 16; ++k) n += at(t + k);
+            if (n > 256) return false;
+        }
+    }
+    return true;
+}
+
+// stb_image also trusts a PNG chunk's length before it checks the bytes exist: an 83-byte file
+// declaring a 1.4 GB IDAT chunk made it allocate 1.4 GB (found by fuzz/). Chunks must fit.
+static bool png_chunks_fit(const std::vector<std::uint8_t>& b) {
+    static const std::uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (b.size() < 8 || !std::equal(sig, sig + 8, b.begin())) return true;  // not a PNG
+    for (std::size_t pos = 8; pos + 8 <= b.size();) {
+        const std::size_t len = (std::size_t(b[pos]) << 24) | (std::size_t(b[pos + 1]) << 16) |
+                                (std::size_t(b[pos + 2]) << 8) | b[pos + 3];
+        if (len > b.size() - pos - 8) return false;  // data (+ CRC) runs past the end of the file
+        if (std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IEND")) break;
+        pos += 12 + len;
+    }
+    return true;
+}
+
+// Larger images are refused before decoding: stb allocates width x height x channels from the
+// header alone, so a few bytes could otherwise ask for gigabytes. 8192 x 8192 is far beyond any
+// image a small model trains on (they are resized to tens of pixels).
+constexpr std::int64_t kMaxImagePixels = std::int64_t{8192} * 8192;
+
 std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderOptions& opt) {
     const std::vector<std::uint8_t> bytes = read_file(path, "load_image", kMaxImageBytes);
+    if (!is_png_jpeg_bmp(bytes)) throw Error("load_image", path, ": cannot decode image (not a PNG, JPEG or BMP file)");
+    if (!jpeg_huffman_tables_ok(bytes))
+        throw Error("load_image", path, ": cannot decode image (corrupt JPEG: a Huffman table with more than 256 codes)");
+    if (!png_chunks_fit(bytes))
+        throw Error("load_image", path, ": cannot decode image (corrupt PNG: a chunk runs past the end of the file)");
+    if (int iw = 0, ih = 0, ic = 0; stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &iw, &ih, &ic) &&
+                                    std::int64_t{iw} * ih > kMaxImagePixels)
+        throw Error("load_image", path, ": image is ", iw, "x", ih, " pixels, more than the ", kMaxImagePixels,
+                    " (8192x8192) prism decodes");
     int w = 0, h = 0, c = 0;
     const int want = opt.channels == 1 ? 1 : 3;  // stb converts channels for us
     std::uint8_t* px = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, want);
     if (!px) {
         const char* why = stbi_failure_reason();
         throw Error("load_image", path, ": cannot decode image (", why ? why : "unknown reason", ")");
+    }
+    if (w <= 0 || h <= 0) {  // stb accepts a PNM whose size field is not a number as 0 rows
+        stbi_image_free(px);
+        throw Error("load_image", path, ": image has no pixels (", w, "x", h, ")");
     }
     // stb gives (H, W, C) interleaved; convert_image wants (C, H, W).
     std::vector<std::uint8_t> chw(static_cast<std::size_t>(want) * h * w);

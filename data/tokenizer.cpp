@@ -137,13 +137,15 @@ nlohmann::json Tokenizer::to_json() const {
 }
 
 Tokenizer Tokenizer::from_json(const nlohmann::json& j) {
-    if (!j.is_object() || !j.contains("kind")) throw Error("tokenizer", "config needs an object with \"kind\"");
+    if (!j.is_object() || !j.contains("kind") || !j["kind"].is_string())
+        throw Error("tokenizer", "config needs an object with a string \"kind\"");
     const std::string kind = j["kind"].get<std::string>();
     if (kind == "byte") return byte_level();
     if (kind != "char") throw Error("tokenizer", "unknown tokenizer kind '", kind, "'");
     if (!j.contains("vocab") || !j["vocab"].is_array()) throw Error("tokenizer", "char tokenizer needs \"vocab\"");
     std::vector<char32_t> vocab;
     for (const auto& e : j["vocab"]) {
+        if (!e.is_string()) throw Error("tokenizer", "vocab entry ", e.dump(), " is not a string");
         const auto cps = decode_utf8(e.get<std::string>(), "tokenizer vocab");
         if (cps.size() != 1) throw Error("tokenizer", "vocab entry '", e.get<std::string>(), "' is not one character");
         vocab.push_back(cps[0]);

@@ -25,8 +25,17 @@ Checkpoint load_checkpoint(const std::string& path) {
     auto parse = [&](const char* key) -> nlohmann::json {
         auto it = f.metadata.find(key);
         if (it == f.metadata.end()) return nullptr;
+        // Nesting is bounded: configs are a few levels deep, and nlohmann's dump() in later error
+        // messages recurses once per level (a 100000-deep "attention" overflowed the stack).
+        constexpr int kMaxDepth = 64;
+        nlohmann::json::parser_callback_t cb = [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+            if (depth > kMaxDepth)
+                throw Error("load_checkpoint", path, ": metadata \"", key, "\" is nested deeper than ", kMaxDepth,
+                            " levels");
+            return true;
+        };
         try {
-            return nlohmann::json::parse(it->second);
+            return nlohmann::json::parse(it->second, cb);
         } catch (const nlohmann::json::exception& e) {
             throw Error("load_checkpoint", path, ": metadata \"", key, "\" is not valid JSON: ", e.what());
         }

@@ -28,6 +28,7 @@ namespace {
 
 using json = nlohmann::json;
 constexpr std::uint64_t kMaxHeader = 100'000'000;  // as the reference implementation: a header this big is an attack
+constexpr int kMaxDepth = 64;  // JSON nesting levels allowed in the header
 
 // ---- dtypes --------------------------------------------------------------------------------
 
@@ -210,10 +211,13 @@ SafetensorsFile load_safetensors(const std::string& path) {
     std::string text(n, '\0');
     pread_all(f.fd, text.data(), n, 8, path);
 
-    // Parse, noting top-level duplicate names (nlohmann would silently keep the last one).
+    // Parse, noting top-level duplicate names (nlohmann would silently keep the last one) and
+    // refusing deep nesting: a valid header is 4 levels deep, and nlohmann's dump() (used in
+    // error messages) recurses once per level, so [[[[...]]]] 65000 deep overflowed the stack.
     std::set<std::string> seen;
     std::string duplicate;
     json::parser_callback_t cb = [&](int depth, json::parse_event_t ev, json& parsed) {
+        if (depth > kMaxDepth) throw Error(op, path, ": JSON header nested deeper than ", kMaxDepth, " levels");
         if (ev == json::parse_event_t::key && depth == 1 && !seen.insert(parsed.get<std::string>()).second &&
             duplicate.empty())
             duplicate = parsed.get<std::string>();

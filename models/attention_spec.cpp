@@ -2,6 +2,7 @@
 #include "prism/core/json.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "prism/core/error.hpp"
@@ -32,6 +33,14 @@ nlohmann::json AttentionSpec::to_json() const {
     return j;
 }
 
+namespace {
+
+// A whole number in [0, 2^53]: converting anything else (1e300, inf, nan) to int64 is undefined
+// or inexact, so it is refused before the cast.
+bool is_index(double v) { return v >= 0 && v <= 9007199254740992.0 && v == std::floor(v); }
+
+}  // namespace
+
 AttentionSpec AttentionSpec::from_json(const nlohmann::json& j) {
     AttentionSpec s;
     if (j.is_string()) {  // shorthand: "attention": "standard"
@@ -48,6 +57,8 @@ AttentionSpec AttentionSpec::from_json(const nlohmann::json& j) {
             if (!val.is_array() || val.size() != 2 || !val[0].is_number() || !val[1].is_number())
                 throw Error("attention config", "\"", key, "\" must be null or a pair of numbers, got ", dump_json(val));
             if (key == "clip") s.clip = std::make_pair(val[0].get<double>(), val[1].get<double>());
+            else if (!is_index(val[0].get<double>()) || !is_index(val[1].get<double>()))
+                throw Error("attention config", "\"layers\" must be two non-negative integers, got ", val.dump());
             else s.layers = std::make_pair(val[0].get<std::int64_t>(), val[1].get<std::int64_t>());
             continue;
         }
@@ -97,7 +108,7 @@ AttentionSpec parse_attention_options(const std::string& kind, const std::string
     }
     if (!layers.empty()) {
         const auto [a, b] = parse_pair("--attention-layers", layers);
-        if (a != static_cast<std::int64_t>(a) || b != static_cast<std::int64_t>(b) || a < 0 || a >= b)
+        if (!is_index(a) || !is_index(b) || a >= b)
             throw Error("attention options", "--attention-layers ", layers, ": need integers 0 <= FIRST < END");
         s.layers = std::make_pair(static_cast<std::int64_t>(a), static_cast<std::int64_t>(b));
     }

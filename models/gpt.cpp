@@ -89,7 +89,9 @@ nlohmann::json GPTConfig::to_json() const {
 
 GPTConfig GPTConfig::from_json(const nlohmann::json& j) {
     if (!j.is_object()) throw Error("gpt config", "expected a JSON object");
-    if (j.value("model", "") != "gpt") throw Error("gpt config", "\"model\" is '", j.value("model", ""), "', expected 'gpt'");
+    // j.value("model", "") would throw nlohmann's type_error for a non-string "model"
+    const std::string model = j.contains("model") && j["model"].is_string() ? j["model"].get<std::string>() : "";
+    if (model != "gpt") throw Error("gpt config", "\"model\" is '", model, "', expected 'gpt'");
     GPTConfig c;
     try {
         c.vocab_size = j.at("vocab_size"); c.context_length = j.at("context_length");

@@ -112,12 +112,18 @@ nlohmann::json ViTConfig::to_json() const {
 
 ViTConfig ViTConfig::from_json(const nlohmann::json& j) {
     if (!j.is_object()) throw Error("vit config", "expected a JSON object");
-    if (j.value("model", "") != "vit") throw Error("vit config", "\"model\" is '", j.value("model", ""), "', expected 'vit'");
+    // j.value("model", "") would throw nlohmann's type_error for a non-string "model"
+    const std::string model = j.contains("model") && j["model"].is_string() ? j["model"].get<std::string>() : "";
+    if (model != "vit") throw Error("vit config", "\"model\" is '", model, "', expected 'vit'");
     ViTConfig c;
     try {
         c.image_size = j.at("image_size"); c.patch_size = j.at("patch_size"); c.in_channels = j.at("in_channels");
         c.num_classes = j.at("num_classes"); c.dim = j.at("dim"); c.depth = j.at("depth"); c.heads = j.at("heads");
         c.mlp_dim = j.at("mlp_dim");
+        // in_channels sizes the default input_mean/input_std below: refuse absurd values first
+        // (a negative count would become a huge size_t)
+        if (c.in_channels <= 0 || c.in_channels > 4096)
+            throw Error("vit config", "in_channels must be in [1, 4096], got ", c.in_channels);
         c.qkv_bias = j.value("qkv_bias", true);
         c.init = j.value("init", std::string("default"));
         c.init_norm = j.value("init_norm", 0.1);
