@@ -3,7 +3,9 @@
 #pragma once
 #include "prism/core/dtype.hpp"
 #include "prism/core/error.hpp"
+#include "prism/core/json.hpp"
 #include "prism/core/layout.hpp"
+#include "prism/core/memory.hpp"
 #include "prism/core/parallel.hpp"
 #include "prism/core/regular_file.hpp"
 #include "prism/core/rng.hpp"
