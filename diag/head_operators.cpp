@@ -7,6 +7,7 @@
 
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/core/error.hpp"
+#include "prism/diag/eigen_bridge.hpp"
 #include "prism/nn/attention_kinds.hpp"
 #include "prism/nn/attention_neutreno.hpp"
 #include "prism/nn/attention_resformer.hpp"
@@ -15,16 +16,9 @@
 namespace prism::diag {
 
 namespace {
-using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-RowMat to_eigen(const Tensor& t) {
-    const auto v = t.detach().to_vector<double>();
-    return Eigen::Map<const RowMat>(v.data(), t.size(0), t.size(1));
-}
-Tensor from_eigen(const RowMat& m) {
-    Tensor t = Tensor::empty({m.rows(), m.cols()}, kFloat64);
-    Eigen::Map<RowMat>(t.data<double>(), m.rows(), m.cols()) = m;
-    return t;
-}
+using detail::from_eigen;
+using detail::RowMat;
+using detail::to_eigen;
 
 std::string num(double v) {
     char b[32];

@@ -7,6 +7,7 @@
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/core/error.hpp"
 #include "prism/core/parallel.hpp"
+#include "prism/diag/eigen_bridge.hpp"
 #include "prism/diag/head_operators.hpp"
 #include "prism/models/vit.hpp"
 #include "prism/nn/block.hpp"
@@ -16,12 +17,8 @@ namespace prism::diag {
 
 namespace {
 
-using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-RowMat to_eigen(const Tensor& t) {
-    const auto v = t.detach().to_vector<double>();
-    return Eigen::Map<const RowMat>(v.data(), t.size(0), t.size(1));
-}
+using detail::RowMat;
+using detail::to_eigen;
 
 bool by_modulus(const Complex& a, const Complex& b) {
     const double ma = std::abs(a), mb = std::abs(b);

@@ -20,7 +20,6 @@ nn::AttentionConfig AttentionSpec::for_layer(std::int64_t layer, bool causal, bo
         c.params["clip_lo"] = clip->first;
         c.params["clip_hi"] = clip->second;
     }
-    if (layers) c.params["first_layer"] = static_cast<double>(layers->first);
     return c;
 }
 

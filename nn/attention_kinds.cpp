@@ -22,10 +22,6 @@ std::vector<std::pair<std::string, AttentionFactory>> builtin_attention_factorie
     };
 }
 
-void register_builtin_attention_kinds() {
-    for (auto& [name, f] : builtin_attention_factories()) register_attention(name, f);
-}
-
 std::vector<Tensor> head_operators(const Attention& attn) {
     if (auto* h = dynamic_cast<const HeadOperators*>(&attn)) return h->head_operators();
     auto* m = dynamic_cast<const MultiHeadSelfAttention*>(&attn);

@@ -18,8 +18,6 @@ namespace prism::nn {
 
 // Every built-in kind except "standard", with its factory; touches no registry.
 std::vector<std::pair<std::string, AttentionFactory>> builtin_attention_factories();
-// Registers (or re-registers) every built-in kind with register_attention().
-void register_builtin_attention_kinds();
 
 // Implemented by kinds that know their per-head operators exactly (the spectral kinds).
 class HeadOperators {
