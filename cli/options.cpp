@@ -158,6 +158,8 @@ const std::vector<Rule>& rules() {
             {"*", "--batch-size", count}, {"*", "--batch", count}, {"*", "--seeds", count},
             {"*", "--diag-samples", count},
             {"bench kernels", "--reps", in_range(integer_in(1, 1000))},
+            {"*", "--warmup", every}, {"*", "--peak-size", count}, {"*", "--image", count},
+            {"*", "--channels", in_range(integer_in(1, 3))},
             {"*", "--lr", nonneg}, {"*", "--min-lr", nonneg}, {"*", "--weight-decay", nonneg},
             {"*", "--warmup-epochs", nonneg}, {"*", "--grad-clip", nonneg}, {"*", "--temperature", nonneg},
             {"*", "--warmup-steps", every}, {"*", "--max-steps", every}, {"*", "--save-every", every},

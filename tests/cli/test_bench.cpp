@@ -45,6 +45,9 @@ BOOST_AUTO_TEST_CASE(bad_options_are_usage_errors) {
     check_usage({"bench", "vit", "--patch", "5"}, "--patch 5");
     check_usage({"bench", "gpt", "--context", "0"}, "--context: '0'");
     check_usage({"bench", "vit", "--attention-kernel", "cuda"}, "--attention-kernel cuda");
+    check_usage({"bench", "vit", "--warmup", "-1"}, "--warmup: '-1'");
+    check_usage({"bench", "vit", "--peak-size", "0"}, "--peak-size: '0'");
+    check_usage({"bench", "vit", "--channels", "4"}, "--channels: '4'");
 }
 
 BOOST_AUTO_TEST_CASE(json_is_one_object_with_every_field) {
