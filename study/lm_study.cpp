@@ -38,17 +38,9 @@ std::string LmRunResult::id() const {
     return attention + "-d" + std::to_string(depth) + "-s" + std::to_string(seed);
 }
 
-namespace {
-double num(const nlohmann::json& j) {
-    return j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN();
-}
-}  // namespace
-
 nlohmann::json LmRunResult::to_json() const {
     nlohmann::json layers_j = nlohmann::json::array(), spectra_j = nlohmann::json::array();
-    for (const auto& l : layers)
-        layers_j.push_back({{"layer", l.layer}, {"name", l.name}, {"cos_sim", l.cos_sim}, {"hc_dc", l.hc_dc},
-                            {"eff_rank", l.eff_rank}, {"sigma_ratio", l.sigma_ratio}, {"dirichlet", l.dirichlet}});
+    for (const auto& l : layers) layers_j.push_back(layer_to_json(l));
     for (const auto& s : spectra) spectra_j.push_back(s.to_json());
     return {{"id", id()},          {"attention", attention}, {"depth", depth},     {"seed", seed},
             {"steps", steps},      {"val_loss", val_loss},   {"bits_per_char", bits_per_char},
@@ -63,21 +55,11 @@ LmRunResult LmRunResult::from_json(const nlohmann::json& j) {
         r.depth = j.at("depth");
         r.seed = j.at("seed");
         r.steps = j.at("steps");
-        r.val_loss = num(j.at("val_loss"));
-        r.bits_per_char = num(j.at("bits_per_char"));
+        r.val_loss = json_num(j.at("val_loss"));
+        r.bits_per_char = json_num(j.at("bits_per_char"));
         r.val_tokens = j.at("val_tokens");
-        r.train_seconds = num(j.at("train_seconds"));
-        for (const auto& l : j.at("layers")) {
-            diag::LayerSmoothing s;
-            s.layer = l.at("layer");
-            s.name = l.at("name");
-            s.cos_sim = num(l.at("cos_sim"));
-            s.hc_dc = num(l.at("hc_dc"));
-            s.eff_rank = num(l.at("eff_rank"));
-            s.sigma_ratio = num(l.at("sigma_ratio"));
-            s.dirichlet = num(l.at("dirichlet"));
-            r.layers.push_back(s);
-        }
+        r.train_seconds = json_num(j.at("train_seconds"));
+        for (const auto& l : j.at("layers")) r.layers.push_back(layer_from_json(l));
         for (const auto& s : j.at("spectra")) r.spectra.push_back(LayerSpectrum::from_json(s));
         return r;
     } catch (const nlohmann::json::exception& e) {
@@ -87,15 +69,6 @@ LmRunResult LmRunResult::from_json(const nlohmann::json& j) {
 
 namespace {
 
-nlohmann::json read_json(const std::string& path) {
-    std::ifstream f(path);
-    PRISM_CHECK(f.good(), "lm study", "cannot read ", path);
-    try {
-        return nlohmann::json::parse(f);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error("lm study", path, ": ", e.what());
-    }
-}
 
 nlohmann::json settings_of(const LmStudyOptions& o, const std::string& kind, std::int64_t depth, std::int64_t seed) {
     const auto& b = o.base;
@@ -165,14 +138,14 @@ std::vector<LmRunResult> run_lm_study(const LmStudyOptions& o) {
                 const auto settings = settings_of(o, kind, depth, s);
                 const std::string sp = dir + "/settings.json", rp = dir + "/result.json";
                 if (fs::exists(sp)) {
-                    const auto old = read_json(sp);
+                    const auto old = read_json(sp, "lm study");
                     PRISM_CHECK(old == settings, "lm study", dir, " holds a run with other settings (", old.dump(),
                                 "; now ", settings.dump(), "): use another --out or delete that directory");
                 } else {
                     write_file_atomic(sp, settings.dump(1) + "\n");
                 }
                 if (fs::exists(rp)) {
-                    out.push_back(LmRunResult::from_json(read_json(rp)));
+                    out.push_back(LmRunResult::from_json(read_json(rp, "lm study")));
                     std::printf("[%zu/%zu] skip %s: finished earlier (val loss %.4f)\n", i, n, r.id().c_str(),
                                 out.back().val_loss);
                     continue;

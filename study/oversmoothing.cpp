@@ -231,20 +231,9 @@ double RunResult::severity_mean(int severity) const {
     return n ? s / n : std::numeric_limits<double>::quiet_NaN();
 }
 
-namespace {
-
-// JSON has no NaN/inf: nlohmann writes them as null, read back as NaN.
-double num(const nlohmann::json& j) {
-    return j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN();
-}
-
-}  // namespace
-
 nlohmann::json RunResult::to_json() const {
     nlohmann::json layers_j = nlohmann::json::array(), corr_j = nlohmann::json::array();
-    for (const auto& l : layers)
-        layers_j.push_back({{"layer", l.layer}, {"name", l.name}, {"cos_sim", l.cos_sim}, {"hc_dc", l.hc_dc},
-                            {"eff_rank", l.eff_rank}, {"sigma_ratio", l.sigma_ratio}, {"dirichlet", l.dirichlet}});
+    for (const auto& l : layers) layers_j.push_back(layer_to_json(l));
     for (const auto& c : corrupted)
         corr_j.push_back({{"corruption", c.name}, {"severity", c.severity}, {"accuracy", c.accuracy}, {"loss", c.loss}});
     nlohmann::json spectra_j = nlohmann::json::array(), curve_j = nlohmann::json::array();
@@ -282,30 +271,22 @@ RunResult RunResult::from_json(const nlohmann::json& j) {
         r.test_samples = j.at("test_samples");
         r.diag_samples = j.at("diag_samples");
         r.steps = j.at("steps");
-        r.best_val_accuracy = num(j.at("best_val_accuracy"));
-        r.clean_accuracy = num(j.at("clean_accuracy"));
-        r.clean_loss = num(j.at("clean_loss"));
-        r.train_seconds = num(j.at("train_seconds"));
-        r.eval_seconds = num(j.at("eval_seconds"));
-        r.dominant_share_h = num(j.at("dominant_share_h"));
-        r.dominant_share_ln = num(j.at("dominant_share_ln"));
+        r.best_val_accuracy = json_num(j.at("best_val_accuracy"));
+        r.clean_accuracy = json_num(j.at("clean_accuracy"));
+        r.clean_loss = json_num(j.at("clean_loss"));
+        r.train_seconds = json_num(j.at("train_seconds"));
+        r.eval_seconds = json_num(j.at("eval_seconds"));
+        r.dominant_share_h = json_num(j.at("dominant_share_h"));
+        r.dominant_share_ln = json_num(j.at("dominant_share_ln"));
         for (const auto& c : j.at("corrupted"))
-            r.corrupted.push_back({c.at("corruption"), c.at("severity"), num(c.at("accuracy")), num(c.at("loss"))});
-        for (const auto& l : j.at("layers")) {
-            diag::LayerSmoothing s;
-            s.layer = l.at("layer");
-            s.name = l.at("name");
-            s.cos_sim = num(l.at("cos_sim"));
-            s.hc_dc = num(l.at("hc_dc"));
-            s.eff_rank = num(l.at("eff_rank"));
-            s.sigma_ratio = num(l.at("sigma_ratio"));
-            s.dirichlet = num(l.at("dirichlet"));
-            r.layers.push_back(s);
-        }
+            r.corrupted.push_back(
+                {c.at("corruption"), c.at("severity"), json_num(c.at("accuracy")), json_num(c.at("loss"))});
+        for (const auto& l : j.at("layers")) r.layers.push_back(layer_from_json(l));
         if (j.contains("spectra"))  // absent in results of older versions
             for (const auto& sp : j.at("spectra")) r.spectra.push_back(LayerSpectrum::from_json(sp));
         if (j.contains("cos_curve"))
-            for (const auto& p : j.at("cos_curve")) r.cos_curve.push_back({p.at(0).get<std::int64_t>(), num(p.at(1))});
+            for (const auto& p : j.at("cos_curve"))
+                r.cos_curve.push_back({p.at(0).get<std::int64_t>(), json_num(p.at(1))});
         return r;
     } catch (const nlohmann::json::exception& e) {
         throw Error("study", "run result: ", e.what());
@@ -396,7 +377,7 @@ std::vector<std::pair<std::int64_t, double>> read_cos_curve(const std::string& p
             if (j.value("type", "") != "probe") continue;
             const auto& cs = j.at("smoothing").at("cos_sim");
             if (cs.empty()) continue;
-            by_step[j.at("step").get<std::int64_t>()] = num(cs.back());
+            by_step[j.at("step").get<std::int64_t>()] = json_num(cs.back());
         } catch (const nlohmann::json::exception& e) {
             throw Error("study", path, ": probe record: ", e.what());
         }
@@ -436,15 +417,6 @@ RunResult train_and_evaluate(const StudyOptions& o, const train::VisionData& d, 
     return r;
 }
 
-nlohmann::json read_json(const std::string& path) {
-    std::ifstream f(path);
-    PRISM_CHECK(f.good(), "study", "cannot read ", path);
-    try {
-        return nlohmann::json::parse(f);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error("study", path, ": ", e.what());
-    }
-}
 
 }  // namespace
 
@@ -465,14 +437,14 @@ StudyResult run_study(const StudyOptions& o, const train::VisionData* preloaded)
         const nlohmann::json settings = run_settings(o, k);
         fs::create_directories(dir);
         if (fs::exists(settings_path)) {
-            const auto old = read_json(settings_path);
+            const auto old = read_json(settings_path, "study");
             PRISM_CHECK(old == settings, "study", dir, " holds a run with other settings (", dump_json(old),
                         "; now ", dump_json(settings), "): use another --out or delete that directory");
         } else {
             write_file_atomic(settings_path, dump_json(settings, 1) + "\n");
         }
         if (fs::exists(result_path)) {
-            res.runs.push_back(RunResult::from_json(read_json(result_path)));
+            res.runs.push_back(RunResult::from_json(read_json(result_path, "study")));
             ++res.skipped;
             std::printf("[%zu/%zu] skip %s: finished earlier (clean %.2f%%)\n", i + 1, n, k.id().c_str(),
                         res.runs.back().clean_accuracy * 100);
