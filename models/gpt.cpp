@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "prism/autograd/functions.hpp"
+#include "prism/core/json.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/models/vit.hpp"  // parse_activation
 #include "prism/models/size_estimate.hpp"
@@ -94,9 +95,10 @@ GPTConfig GPTConfig::from_json(const nlohmann::json& j) {
     if (model != "gpt") throw Error("gpt config", "\"model\" is '", model, "', expected 'gpt'");
     GPTConfig c;
     try {
-        c.vocab_size = j.at("vocab_size"); c.context_length = j.at("context_length");
-        c.dim = j.at("dim"); c.depth = j.at("depth"); c.heads = j.at("heads");
-        c.mlp_dim = j.value("mlp_dim", 4 * c.dim);
+        const auto at = [&](const char* key) { return json_int_at(j, key, "gpt config"); };
+        c.vocab_size = at("vocab_size"); c.context_length = at("context_length");
+        c.dim = at("dim"); c.depth = at("depth"); c.heads = at("heads");
+        c.mlp_dim = j.contains("mlp_dim") ? at("mlp_dim") : 4 * c.dim;
         c.norm_eps = j.value("norm_eps", 1e-5);
         c.activation = j.value("activation", std::string("gelu"));
         c.tied_embeddings = j.value("tied_embeddings", false);

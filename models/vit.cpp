@@ -1,6 +1,7 @@
 #include "prism/models/vit.hpp"
 
 #include "prism/autograd/functions.hpp"
+#include "prism/core/json.hpp"
 #include "prism/models/size_estimate.hpp"
 #include "prism/nn/attention_init.hpp"
 #include "prism/nn/init.hpp"
@@ -117,9 +118,10 @@ ViTConfig ViTConfig::from_json(const nlohmann::json& j) {
     if (model != "vit") throw Error("vit config", "\"model\" is '", model, "', expected 'vit'");
     ViTConfig c;
     try {
-        c.image_size = j.at("image_size"); c.patch_size = j.at("patch_size"); c.in_channels = j.at("in_channels");
-        c.num_classes = j.at("num_classes"); c.dim = j.at("dim"); c.depth = j.at("depth"); c.heads = j.at("heads");
-        c.mlp_dim = j.at("mlp_dim");
+        const auto at = [&](const char* key) { return json_int_at(j, key, "vit config"); };
+        c.image_size = at("image_size"); c.patch_size = at("patch_size"); c.in_channels = at("in_channels");
+        c.num_classes = at("num_classes"); c.dim = at("dim"); c.depth = at("depth"); c.heads = at("heads");
+        c.mlp_dim = at("mlp_dim");
         // in_channels sizes the default input_mean/input_std below: refuse absurd values first
         // (a negative count would become a huge size_t)
         if (c.in_channels <= 0 || c.in_channels > 4096)

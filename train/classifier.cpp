@@ -105,12 +105,13 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
     }
     st.run = run;
     res.best_val_accuracy = st.best_metric;
-    JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl");
+    JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl", st.log_bytes);
     const NonFiniteGuard guard(opts.skip_nonfinite, last);
 
     auto save = [&](const std::string& path) {
         if (path.empty()) return;
         check_finite_before_save(model, st.step, path);
+        st.log_bytes = log.bytes();
         st.loader = train.state();
         io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
     };

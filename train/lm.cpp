@@ -138,11 +138,12 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
         if (opts.verbose) std::printf("resumed from %s at step %lld\n", last.c_str(), static_cast<long long>(st.step));
     }
     st.run = run;
-    JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl");
+    JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl", st.log_bytes);
     const NonFiniteGuard guard(opts.skip_nonfinite, last);
     auto save = [&](const std::string& path) {
         if (path.empty()) return;
         check_finite_before_save(model, st.step, path);
+        st.log_bytes = log.bytes();
         io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
     };
 

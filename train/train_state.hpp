@@ -2,7 +2,7 @@
 // bit-exactly: the step (the schedule is a pure function of it), the data-loader position,
 // the default generator's state (dropout), the best validation metric so far, and the running
 // sums of the epoch in progress (so the epoch record after a mid-epoch resume covers the whole
-// epoch, as in an uninterrupted run).
+// epoch, as in an uninterrupted run), and how much of metrics.jsonl existed at the save.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
@@ -29,6 +29,10 @@ struct TrainState {
     Generator::State rng = default_generator().state();
     EpochTally tally;                           // checkpoints before 2026-12 lack it: zeros
     std::int64_t nonfinite_skipped = 0;         // steps skipped for a non-finite loss/gradient
+    // Length of metrics.jsonl when this state was saved; -1 = not stored (older files, no log).
+    // A resume cuts the log back to it, so records written after the checkpoint by the
+    // interrupted run are not followed by the resumed run's records for the same steps.
+    std::int64_t log_bytes = -1;
     // The training settings a resume must match (train/resume_check.hpp); null in older files.
     nlohmann::json run;
 

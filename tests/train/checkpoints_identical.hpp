@@ -20,7 +20,12 @@ inline void check_checkpoints_identical(const std::string& a_path, const std::st
         BOOST_TEST(a.optim[i].first == b.optim[i].first);
         BOOST_TEST(max_abs_diff(a.optim[i].second, b.optim[i].second) == 0.0, a.optim[i].first);
     }
-    BOOST_TEST(a.train_state.dump() == b.train_state.dump());
+    // log_bytes is the length of metrics.jsonl at the save, whose timing fields (seconds,
+    // samples/s) differ from run to run; everything else in the state must match
+    auto sa = a.train_state, sb = b.train_state;
+    sa.erase("log_bytes");
+    sb.erase("log_bytes");
+    BOOST_TEST(sa.dump() == sb.dump());
 }
 
 }  // namespace prism::test

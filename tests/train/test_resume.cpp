@@ -3,6 +3,7 @@
 // moment, the step and the RNG state, and it writes the same per-epoch records to metrics.jsonl.
 // Dropout and attention dropout are on (0.1), so the default generator's saved state matters;
 // augmentation and shuffling exercise the loader's.
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -119,6 +120,32 @@ BOOST_AUTO_TEST_CASE(stop_and_resume_is_bit_identical) {
             BOOST_TEST(!full_epochs[cut].contains("resumed_at_batch"));
         }
     }
+}
+
+// A process killed after its last save has already logged steps the checkpoint does not hold.
+// The resumed run logs those steps again, so it cuts metrics.jsonl back to its length at the
+// save (TrainState::log_bytes): the log then reads as one uninterrupted run, with no step twice.
+BOOST_AUTO_TEST_CASE(resume_drops_records_logged_after_the_last_save) {
+    const auto ds = synthetic_images();
+    test::TmpDir full_dir;
+    run(full_dir.path.string(), -1, false, ds);
+    const auto full_steps = test::jsonl_records(full_dir / "metrics.jsonl", "step");
+
+    test::TmpDir dir;
+    run(dir.path.string(), 4, false, ds);  // last.safetensors at step 4
+    const std::string last = dir / "last.safetensors", at4 = dir / "at4.safetensors";
+    std::filesystem::copy_file(last, at4);
+    run(dir.path.string(), 9, true, ds);  // logs steps 5..9 (and saves at 6 and 9) ...
+    std::filesystem::rename(at4, last);   // ... but dies with step 4 as its last durable save
+    run(dir.path.string(), -1, true, ds);
+
+    const auto steps = test::jsonl_records(dir / "metrics.jsonl", "step");
+    BOOST_REQUIRE_EQUAL(steps.size(), full_steps.size());  // was 3, 6, 9, 6, 9, 12
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        BOOST_TEST(steps[i].at("step") == full_steps[i].at("step"));
+        BOOST_TEST(steps[i].at("loss").get<double>() == full_steps[i].at("loss").get<double>());
+    }
+    BOOST_TEST(complete_epoch_records(dir).size() == 2u);
 }
 
 // The same run twice from scratch is identical too (no hidden nondeterminism to excuse a
