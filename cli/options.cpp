@@ -136,8 +136,7 @@ CLI::Validator one_of(const std::vector<std::string>& choices) {
 CLI::Validator pair_in_range(const Range& r) {
     return CLI::Validator(
         [r](std::string& text) -> std::string {
-            const std::string bad = in_quotes(text) + " is not valid: expected LO,HI with LO <= HI, both " +
-                                    (r.integer ? "integers " : "numbers ") + r.describe();
+            const std::string bad = in_quotes(text) + " is not valid: expected LO,HI with LO <= HI, each " + r.expected();
             const std::size_t comma = text.find(',');
             if (comma == std::string::npos) return bad;
             const std::string lo = text.substr(0, comma), hi = text.substr(comma + 1);

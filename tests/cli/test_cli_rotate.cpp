@@ -28,7 +28,7 @@ BOOST_AUTO_TEST_CASE(rotate_clip_is_validated) {
             BOOST_TEST(r.err.rfind("prism: error: ", 0) == 0u);
             BOOST_TEST(has(r.err, "--rotate-clip"));
             BOOST_TEST(has(r.err, "'" + bad + "'"));
-            BOOST_TEST(has(r.err, "LO <= HI, both numbers >= 0"));
+            BOOST_TEST(has(r.err, "LO,HI with LO <= HI, each a finite number >= 0"));
         }
     }
     auto r = run_cli({"train", "vit", "--attention", "spectral-rotate", "--spectral-clip=-1,0"});
