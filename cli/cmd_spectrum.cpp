@@ -110,20 +110,21 @@ int run_spectrum(const SpectrumArgs& a) {
         std::printf("%5lld  %7.4f  %6.3f  %8.2f  %6.4f  %10.4g\n", static_cast<long long>(l.layer), l.cos_sim, l.hc_dc,
                     l.eff_rank, l.sigma_ratio, l.dirichlet);
     // dominant pair: per block, the operator it is computed from and the dc / tie / hf shares
-    std::printf("block  kind              H spectrum (real part)  neg. LN gain  dominant pair with H: dc / tie / hf"
-                "  (with P diag(gamma) H)  growth factor; H operator\n");
+    std::printf("block  kind              H spectrum: real parts, max |imag|  neg. LN gain  dominant pair with H: dc / "
+                "tie / hf  (with P diag(gamma) H)  growth factor; H operator\n");
     for (const auto& l : diag::layer_summaries(rep)) {
         const auto& h = l.dominant_h;
         const auto& g = l.dominant_ln;
-        char range[64] = "none";
-        if (!std::isnan(l.eig_min)) std::snprintf(range, sizeof range, "[%.3g, %.3g]", l.eig_min, l.eig_max);
+        char range[80] = "none";
+        if (!std::isnan(l.eig_min))  // complex eigenvalues (standard, spectral-rotate): their largest |imag| too
+            std::snprintf(range, sizeof range, "[%.3g, %.3g], %.3g", l.eig_min, l.eig_max, l.eig_max_abs_imag);
         char dom[96] = "n/a";
         if (h.total() > 0)
             std::snprintf(dom, sizeof dom, "%5.1f%% / %5.1f%% / %5.1f%%  (%5.1f%% / %5.1f%% / %5.1f%%)",
                           100 * h.share(diag::Dominance::DC), 100 * h.share(diag::Dominance::Tie),
                           100 * h.share(diag::Dominance::HF), 100 * g.share(diag::Dominance::DC),
                           100 * g.share(diag::Dominance::Tie), 100 * g.share(diag::Dominance::HF));
-        std::printf("%5lld  %-16s  %-22s  %11.1f%%  %-47s  %s; %s\n", static_cast<long long>(l.layer), l.kind.c_str(),
+        std::printf("%5lld  %-16s  %-34s  %11.1f%%  %-47s  %s; %s\n", static_cast<long long>(l.layer), l.kind.c_str(),
                     range, 100 * l.negative_gain_share_norm1, dom, l.growth.c_str(),
                     l.h_operator.empty() ? "no H of its own" : l.h_operator.c_str());
     }

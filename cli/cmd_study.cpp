@@ -33,7 +33,7 @@ struct StudyArgs {
     std::optional<std::string> init;
     std::optional<double> init_norm, alpha, lambda1, lambda2;
     std::optional<std::int64_t> log_smoothing;
-    std::string spectral_clip, fraction_epochs;
+    std::string spectral_clip, rotate_clip, fraction_epochs;
     std::string task = "vit", text;
     bool init_only = false;
     std::int64_t init_steps = 200, init_batch = 16;
@@ -105,13 +105,16 @@ study::StudyOptions build_options(const StudyArgs& a) {
     nn::check_init_name("--init", o.init);
     PRISM_CHECK(o.init_norm > 0, "study", "--init-norm must be positive, got ", o.init_norm);
     if (!a.spectral_clip.empty()) o.spectral_clip = a.spectral_clip;
+    if (!a.rotate_clip.empty()) o.rotate_clip = a.rotate_clip;
     if (a.alpha) o.alpha = *a.alpha;
     if (a.lambda1) o.lambda1 = *a.lambda1;
     if (a.lambda2) o.lambda2 = *a.lambda2;
     // the options must fit some kind of the grid: --alpha without neutreno is a mistake
     auto has = [&](auto pred) { return std::any_of(o.attention.begin(), o.attention.end(), pred); };
-    PRISM_CHECK(o.spectral_clip.empty() || has([](auto& k) { return k.rfind("spectral-", 0) == 0; }), "study",
-                "--spectral-clip applies to the spectral-* kinds, none is in --attention");
+    PRISM_CHECK(o.spectral_clip.empty() || has([](auto& k) { return models::takes_spectral_clip(k); }), "study",
+                "--spectral-clip applies to spectral-smooth/-sharpen/-free, none is in --attention");
+    PRISM_CHECK(o.rotate_clip.empty() || has([](auto& k) { return k == "spectral-rotate"; }), "study",
+                "--rotate-clip applies to spectral-rotate, which is not in --attention");
     PRISM_CHECK(!o.alpha || has([](auto& k) { return k == "neutreno"; }), "study",
                 "--alpha applies to neutreno, which is not in --attention");
     PRISM_CHECK(!(o.lambda1 || o.lambda2) || has([](auto& k) { return k == "resformer"; }), "study",
@@ -168,6 +171,7 @@ int run_lm(const StudyArgs& a) {
     if (a.init_norm) o.init_norm = *a.init_norm;
     nn::check_init_name("--init", o.init);
     o.spectral_clip = a.spectral_clip;
+    o.rotate_clip = a.rotate_clip;
     o.alpha = a.alpha;
     o.lambda1 = a.lambda1;
     o.lambda2 = a.lambda2;
@@ -247,8 +251,8 @@ void register_study(CLI::App& app) {
     auto* c = study_cmd->add_subcommand(
         "oversmoothing", "train attention kinds x depths x data fractions x seeds; clean/corrupted accuracy, "
                          "smoothing diagnostics, paired differences against standard attention; report.md, CSV, "
-                         "JSON, PNG. Without a preset the grid is large (90 runs, about 1.5 days on 2 quiet cores): check any grid "
-                         "with --dry-run first");
+                         "JSON, PNG. Without a preset the grid is large (108 runs, about 2 days on 2 quiet cores): check "
+                         "any grid with --dry-run first");
     c->add_flag("--quick", a->quick, "preset: a small grid (20 vit-micro runs, 2 seeds, 3 epochs; ~10 minutes on 2 cores)");
     c->add_flag("--hour", a->hour,
                 "preset: standard, spectral-smooth, spectral-sharpen, neutreno at depths 2 and 8, 10% data, 3 seeds, "
@@ -270,7 +274,9 @@ void register_study(CLI::App& app) {
                 "train nothing");
     c->add_option("--dataset", a->dataset, "fashion-mnist | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR (default fashion-mnist)");
     c->add_option("--attention", a->attention,
-                  "comma-separated kinds (default standard,spectral-smooth,spectral-sharpen,neutreno,resformer)");
+                  "comma-separated kinds (default standard,spectral-smooth,spectral-sharpen,neutreno,resformer,"
+                  "spectral-rotate; quick: the same without spectral-rotate; hour, overnight, --init-only and --task lm: "
+                  "standard,spectral-smooth,spectral-sharpen,neutreno)");
     c->add_option("--depths", a->depths, "comma-separated depths (default 6,12,24; quick 2,6; hour 2,8; overnight 4,16; --init-only 24,48; --task lm 4)");
     c->add_option("--data-fractions", a->data_fractions, "fractions of the training set (default 1.0,0.1; quick 0.1)");
     c->add_option("--corruptions", a->corruptions, "all | none | NAME,... (default all; quick gaussian_noise,contrast); NAME one of " + data::corruption_help());
@@ -299,7 +305,10 @@ void register_study(CLI::App& app) {
     c->add_option("--log-smoothing", a->log_smoothing,
                   "every N steps log per-layer smoothing of a fixed validation batch; the report plots the "
                   "last layer's cosine similarity over training per method (default 0 = off)");
-    c->add_option("--spectral-clip", a->spectral_clip, "LO,HI: clip the spectral kinds' eigenvalues, e.g. --spectral-clip=-1,0");
+    c->add_option("--spectral-clip", a->spectral_clip,
+                  "LO,HI: clip the eigenvalues of spectral-smooth/-sharpen/-free, e.g. --spectral-clip=-1,0");
+    c->add_option("--rotate-clip", a->rotate_clip,
+                  "LO,HI: clip the magnitudes r of spectral-rotate's eigenvalues r e^(+-i phi), e.g. --rotate-clip 0,1");
     c->add_option("--alpha", a->alpha, "neutreno: weight of V^0 - V^l (default 0.6; --task lm 0.4)");
     c->add_option("--lambda1", a->lambda1, "resformer: weight of V^0 (default 0.5)");
     c->add_option("--lambda2", a->lambda2, "resformer: weight of V^n (default 0.5)");

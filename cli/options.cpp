@@ -133,6 +133,19 @@ CLI::Validator one_of(const std::vector<std::string>& choices) {
         "");  // the option's own help text lists the choices
 }
 
+CLI::Validator pair_in_range(const Range& r) {
+    return CLI::Validator(
+        [r](std::string& text) -> std::string {
+            const std::string bad = in_quotes(text) + " is not valid: expected LO,HI with LO <= HI, each " + r.expected();
+            const std::size_t comma = text.find(',');
+            if (comma == std::string::npos) return bad;
+            const std::string lo = text.substr(0, comma), hi = text.substr(comma + 1);
+            if (!r.check(lo).empty() || !r.check(hi).empty()) return bad;
+            return std::strtod(lo.c_str(), nullptr) <= std::strtod(hi.c_str(), nullptr) ? "" : bad;
+        },
+        std::string("LO,HI ") + r.describe());
+}
+
 namespace {
 
 struct Rule {
@@ -176,6 +189,7 @@ const std::vector<Rule>& rules() {
             {"*", "--val-fraction", probability},
             {"*", "--alpha", in_range(any_finite_number())}, {"*", "--lambda1", in_range(any_finite_number())},
             {"*", "--lambda2", in_range(any_finite_number())},
+            {"*", "--rotate-clip", pair_in_range(number_at_least(0))},
             {"study oversmoothing", "--depths", list_in_range(integer_at_least(1))},
             {"study oversmoothing", "--data-fractions", list_in_range(number_in(0, 1, true, false))},
             {"study oversmoothing", "--severities", list_in_range(integer_in(1, 5))},

@@ -50,10 +50,11 @@ Range number_in(double lo, double hi, bool lo_open = false, bool hi_open = false
 Range any_finite_number();
 
 // CLI11 validators: a range; a comma-separated list of values in a range (not empty); one of
-// `choices`; a "A,B" pair of finite numbers.
+// `choices`; a "LO,HI" pair of numbers in a range with LO <= HI.
 CLI::Validator in_range(const Range& r);
 CLI::Validator list_in_range(const Range& r);
 CLI::Validator one_of(const std::vector<std::string>& choices);
+CLI::Validator pair_in_range(const Range& r);
 
 // Attaches the table's check to every option of `app` and of all its subcommands.
 void attach_option_checks(CLI::App& app);

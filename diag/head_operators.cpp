@@ -11,6 +11,7 @@
 #include "prism/nn/attention_kinds.hpp"
 #include "prism/nn/attention_neutreno.hpp"
 #include "prism/nn/attention_resformer.hpp"
+#include "prism/nn/attention_rotate.hpp"
 #include "prism/nn/attention_spectral.hpp"
 
 namespace prism::diag {
@@ -49,6 +50,16 @@ bool is_builtin_spectral(const nn::Attention& a) {
     const std::string k = a.kind();
     return dynamic_cast<const nn::SpectralAttention*>(&a) &&
            (k == "spectral-smooth" || k == "spectral-sharpen" || k == "spectral-free");
+}
+
+bool is_builtin_rotate(const nn::Attention& a) {
+    return dynamic_cast<const nn::RotateAttention*>(&a) && a.kind() == "spectral-rotate";
+}
+
+bool by_modulus_then_real(const Complex& a, const Complex& b) {
+    if (std::abs(a) != std::abs(b)) return std::abs(a) > std::abs(b);
+    if (a.real() != b.real()) return a.real() > b.real();
+    return a.imag() > b.imag();
 }
 
 }  // namespace
@@ -98,6 +109,32 @@ LayerOperators layer_operators(const nn::Attention& attn) {
             lo.eig_h.push_back(e);
         }
         lo.h_operator = "Lambda_h (H_h = V_h Lambda_h V_h^T)";
+        return lo;
+    }
+    if (is_builtin_rotate(attn)) {
+        const auto& s = dynamic_cast<const nn::RotateAttention&>(attn);
+        const RowMat V = to_eigen(s.basis()), Bm = to_eigen(s.blocks());
+        const auto r = s.magnitudes().to_vector<double>(), phi = s.phi.detach().to_vector<double>();
+        const std::int64_t HS = s.head_size, K = s.slots;
+        for (std::int64_t h = 0; h < s.heads; ++h) {
+            // H_h = V_h B_h V_h^T; R L = B_h (V_h^T V_h = I): eigenvalues r_k e^{+-i phi_k}, exactly
+            const RowMat Vh = V.middleCols(h * HS, HS);
+            const RowMat Bh = Bm.block(h * HS, h * HS, HS, HS);
+            lo.heads.push_back({from_eigen(Vh), from_eigen(Bh * Vh.transpose())});
+            std::vector<Complex> e;
+            for (std::int64_t k = 0; k < K; ++k) {
+                const std::size_t p = static_cast<std::size_t>(h * K + k);
+                if (2 * k + 1 < HS) {
+                    e.push_back(std::polar(r[p], phi[p]));
+                    e.push_back(std::polar(r[p], -phi[p]));
+                } else {
+                    e.emplace_back(r[p] * std::cos(phi[p]), 0.0);  // odd HS: the 1x1 slot
+                }
+            }
+            std::sort(e.begin(), e.end(), by_modulus_then_real);
+            lo.eig_h.push_back(e);
+        }
+        lo.h_operator = "B_h (H_h = V_h B_h V_h^T, eigenvalues r e^{+-i phi})";
         return lo;
     }
     if (const auto* m = dynamic_cast<const nn::MultiHeadSelfAttention*>(&attn)) {

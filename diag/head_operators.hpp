@@ -13,7 +13,8 @@
 //
 //   kind                      H_h non-trivial spectrum         growth of mode (lambda_A, lambda_H)
 //   standard, svformer l=0    eig(W_O^h W_V^h)  (HS x HS)      1 + lambda_A lambda_H
-//   spectral-*                Lambda_h (H_h = V_h Lambda_h V_h^T) 1 + lambda_A lambda_H
+//   spectral-smooth/-sharpen/-free  Lambda_h (H_h = V_h Lambda_h V_h^T) 1 + lambda_A lambda_H
+//   spectral-rotate           B_h: r e^{+-i phi} (H_h = V_h B_h V_h^T) 1 + lambda_A lambda_H (complex)
 //   neutreno l>=1             eig(W_O^h W_V^h)                 1 + (lambda_A - alpha) lambda_H
 //   resformer l>=1            eig(W_O^h W_V^h)                 1 + lambda2 lambda_A lambda_H
 //   svformer l>=1             none: not applicable (no value projection of its own)

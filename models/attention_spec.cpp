@@ -87,9 +87,14 @@ std::pair<double, double> parse_pair(const std::string& what, const std::string&
 
 }  // namespace
 
+bool takes_spectral_clip(const std::string& kind) {
+    return kind == "spectral-smooth" || kind == "spectral-sharpen" || kind == "spectral-free";
+}
+
 AttentionSpec parse_attention_options(const std::string& kind, const std::string& clip, const std::string& layers,
                                       std::optional<double> alpha, std::optional<double> lambda1,
-                                      std::optional<double> lambda2, bool learnable, double default_alpha) {
+                                      std::optional<double> lambda2, bool learnable, double default_alpha,
+                                      const std::string& rotate_clip) {
     const auto known = nn::attention_kinds();
     if (std::find(known.begin(), known.end(), kind) == known.end()) {
         std::string list;
@@ -98,12 +103,22 @@ AttentionSpec parse_attention_options(const std::string& kind, const std::string
     }
     AttentionSpec s;
     s.kind = kind;
-    const bool spectral = kind.rfind("spectral-", 0) == 0;
     if (!clip.empty()) {
-        if (!spectral) throw Error("attention options", "--spectral-clip applies to the spectral-* kinds, not ", kind);
+        if (kind == "spectral-rotate")
+            throw Error("attention options", "--spectral-clip bounds real eigenvalues (spectral-smooth, -sharpen, -free); "
+                        "spectral-rotate bounds its magnitudes r with --rotate-clip LO,HI");
+        if (!takes_spectral_clip(kind))
+            throw Error("attention options", "--spectral-clip applies to the spectral-* kinds, not ", kind);
         s.clip = parse_pair("--spectral-clip", clip);
         if (!(s.clip->first <= s.clip->second))
             throw Error("attention options", "--spectral-clip ", clip, ": LO must not exceed HI");
+    }
+    if (!rotate_clip.empty()) {
+        if (kind != "spectral-rotate")
+            throw Error("attention options", "--rotate-clip applies to spectral-rotate, not ", kind);
+        s.clip = parse_pair("--rotate-clip", rotate_clip);
+        if (!(s.clip->first >= 0 && s.clip->first <= s.clip->second) || !std::isfinite(s.clip->second))
+            throw Error("attention options", "--rotate-clip ", rotate_clip, ": need finite 0 <= LO <= HI (magnitudes r)");
     }
     if (!layers.empty()) {
         const auto [a, b] = parse_pair("--attention-layers", layers);

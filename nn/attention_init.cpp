@@ -67,7 +67,8 @@ std::int64_t match_head_norms(Attention& attn, double target) {
     auto* m = dynamic_cast<MultiHeadSelfAttention*>(&attn);
     if (!hs && !m) throw Error("init", "attention kind '", attn.kind(), "' does not support --init matched");
     for (std::size_t h = 0; h < ops.size(); ++h) {
-        const double n = spectral_norm(ops[h]);
+        // like the spectral kinds above: the norm before any clip becomes `target`
+        const double n = hs ? hs->unclipped_head_norm(static_cast<std::int64_t>(h)) : spectral_norm(ops[h]);
         if (!(n > 0)) throw Error("init", attn.kind(), ": head ", h, " has H = 0, cannot be scaled");
         if (hs) hs->scale_head(static_cast<std::int64_t>(h), target / n);
         else scale_columns(m->proj->weight, static_cast<std::int64_t>(h) * m->head_size, m->head_size, target / n);

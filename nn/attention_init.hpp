@@ -9,7 +9,8 @@
 //       proj.weight) is scaled by target / ||W_V^h W_O^h||_2
 //   spectral-smooth / -sharpen:  psi_h scaled by sqrt(target / max psi_h^2)  (|Lambda_h| max = target)
 //   spectral-free:               psi_h scaled by target / max |psi_h|
-//   kinds with HeadScaling (spectral-rotate):  scale_head(h, target / current norm)
+//   kinds with HeadScaling (spectral-rotate):  scale_head(h, target / unclipped_head_norm(h)),
+//       i.e. the largest magnitude r of the head before any clip becomes `target`
 //   svformer layers >= 1 (no value projection of their own): left as they are
 // The directions (V_H, W_V, the eigenvector basis) are untouched: only the scale moves.
 #pragma once
@@ -27,8 +28,12 @@ double spectral_norm(const Tensor& m);
 class HeadScaling {
    public:
     virtual ~HeadScaling() = default;
-    // Multiplies head h's operator H_h by `factor` (> 0) without changing its eigenvectors.
+    // Multiplies head h's operator H_h by `factor` (> 0) without changing its eigenvectors
+    // (before any clip of the kind's spectrum, which still applies afterwards).
     virtual void scale_head(std::int64_t head, double factor) = 0;
+    // ||H_h||_2 as it would be without the clip: what scale_head multiplies (with no clip, the
+    // spectral norm of head_operators()[h]).
+    virtual double unclipped_head_norm(std::int64_t head) const = 0;
 };
 
 // Rescales `attn` in place (no autograd) so that every head has ||H_h||_2 = target (> 0).

@@ -4,6 +4,7 @@
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/nn/attention_neutreno.hpp"
 #include "prism/nn/attention_resformer.hpp"
+#include "prism/nn/attention_rotate.hpp"
 #include "prism/nn/attention_spectral.hpp"
 
 namespace prism::nn {
@@ -16,6 +17,7 @@ std::vector<std::pair<std::string, AttentionFactory>> builtin_attention_factorie
         {"spectral-smooth", spectral(SpectralMode::Smooth)},
         {"spectral-sharpen", spectral(SpectralMode::Sharpen)},
         {"spectral-free", spectral(SpectralMode::Free)},
+        {"spectral-rotate", [](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<RotateAttention>(c, a); }},
         {"neutreno", [](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<NeutrenoAttention>(c, a); }},
         {"resformer", [](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<ResFormerAttention>(c, a); }},
         {"svformer", [](const AttentionConfig& c, const AttentionArgs& a) { return make_svformer(c, a); }},

@@ -1,6 +1,7 @@
 // The built-in attention kinds beyond "standard" (docs/oversmoothing.md):
 //
 //     spectral-smooth, spectral-sharpen, spectral-free   nn/attention_spectral.hpp
+//     spectral-rotate                                    nn/attention_rotate.hpp
 //     neutreno                                           nn/attention_neutreno.hpp
 //     resformer, svformer                                nn/attention_resformer.hpp
 //
@@ -19,7 +20,7 @@ namespace prism::nn {
 // Every built-in kind except "standard", with its factory; touches no registry.
 std::vector<std::pair<std::string, AttentionFactory>> builtin_attention_factories();
 
-// Implemented by kinds that know their per-head operators exactly (the spectral kinds).
+// Implemented by kinds that know their per-head operators exactly (the spectral kinds, spectral-rotate).
 class HeadOperators {
    public:
     virtual ~HeadOperators() = default;

@@ -28,10 +28,11 @@ LmStudyOptions::LmStudyOptions() {
 }
 
 models::AttentionSpec LmStudyOptions::attention_spec(const std::string& kind) const {
-    const bool spectral = kind.rfind("spectral-", 0) == 0, res = kind == "resformer";
-    return models::parse_attention_options(kind, spectral ? spectral_clip : "", "",
+    const bool res = kind == "resformer";
+    return models::parse_attention_options(kind, models::takes_spectral_clip(kind) ? spectral_clip : "", "",
                                            kind == "neutreno" ? alpha : std::nullopt, res ? lambda1 : std::nullopt,
-                                           res ? lambda2 : std::nullopt, false, 0.4);
+                                           res ? lambda2 : std::nullopt, false, 0.4,
+                                           kind == "spectral-rotate" ? rotate_clip : "");
 }
 
 std::string LmRunResult::id() const {

@@ -26,6 +26,7 @@ struct LmStudyOptions {
     std::vector<std::int64_t> depths = {4};
     std::int64_t seeds = 1;                  // training seeds 1337 + s, s = 0 .. seeds-1
     std::string spectral_clip;               // as StudyOptions
+    std::string rotate_clip;                 // as StudyOptions
     std::optional<double> alpha;             // neutreno: 0.4 for language (NeuTRENO's WikiText-103 value)
     std::optional<double> lambda1, lambda2;
     bool qkv_bias = false;

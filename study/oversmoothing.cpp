@@ -51,11 +51,11 @@ std::int64_t StudyOptions::epochs_for(double data_fraction) const {
 }
 
 models::AttentionSpec StudyOptions::attention_spec(const std::string& kind) const {
-    const bool spectral = kind.rfind("spectral-", 0) == 0;
     const bool resformer = kind == "resformer";
-    return models::parse_attention_options(kind, spectral ? spectral_clip : "", "",
+    return models::parse_attention_options(kind, models::takes_spectral_clip(kind) ? spectral_clip : "", "",
                                            kind == "neutreno" ? alpha : std::nullopt,
-                                           resformer ? lambda1 : std::nullopt, resformer ? lambda2 : std::nullopt);
+                                           resformer ? lambda1 : std::nullopt, resformer ? lambda2 : std::nullopt,
+                                           false, 0.6, kind == "spectral-rotate" ? rotate_clip : "");
 }
 
 namespace {
@@ -107,6 +107,7 @@ StudyOptions quick_study_options() {
     StudyOptions o;
     o.quick = true;
     o.preset_name = "quick";
+    o.attention = {"standard", "spectral-smooth", "spectral-sharpen", "neutreno", "resformer"};
     o.depths = {2, 6};
     o.data_fractions = {0.1};
     o.seeds = 2;

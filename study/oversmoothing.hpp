@@ -29,7 +29,8 @@ namespace prism::study {
 
 struct StudyOptions {
     // ---- the grid ----
-    std::vector<std::string> attention = {"standard", "spectral-smooth", "spectral-sharpen", "neutreno", "resformer"};
+    std::vector<std::string> attention = {"standard",  "spectral-smooth", "spectral-sharpen",
+                                          "neutreno",  "resformer",       "spectral-rotate"};
     std::vector<std::int64_t> depths = {6, 12, 24};
     std::vector<double> data_fractions = {1.0, 0.1};
     std::int64_t seeds = 3;  // seeds 0 .. seeds-1
@@ -41,7 +42,8 @@ struct StudyOptions {
     // (base.depth, base.data_fraction, base.seed, base.attention and base.train.out_dir are set per run)
     train::VitRunOptions base;
     // ---- the knobs the comparison depends on (issue 15); recorded in settings.json ----
-    std::string spectral_clip;                 // "LO,HI" for the spectral-* kinds ("" = no clip)
+    std::string spectral_clip;                 // "LO,HI" for spectral-smooth/-sharpen/-free ("" = no clip)
+    std::string rotate_clip;                   // "LO,HI" for the magnitudes r of spectral-rotate ("" = no clip)
     std::optional<double> alpha;               // neutreno (default 0.6)
     std::optional<double> lambda1, lambda2;    // resformer (default 0.5, 0.5)
     bool qkv_bias = false;                     // the paper's models have no qkv bias
@@ -61,15 +63,18 @@ struct StudyOptions {
 
     StudyOptions();
     std::int64_t epochs_for(double data_fraction) const;  // fraction_epochs or base.train.epochs
-    // The attention spec of one kind with the options above that apply to it (the clip only to
-    // spectral-* kinds, alpha only to neutreno, lambdas only to resformer).
+    // The attention spec of one kind with the options above that apply to it (spectral_clip only
+    // to spectral-smooth/-sharpen/-free, rotate_clip only to spectral-rotate, alpha only to
+    // neutreno, lambdas only to resformer).
     models::AttentionSpec attention_spec(const std::string& kind) const;
     std::vector<int> severities() const;             // of `corruptions`, ascending, no repeats
     std::vector<std::string> corruption_list() const;  // names in `corruptions`, first-seen order
 };
 
-// --quick: vit-micro, depths 2 and 6, 10% of Fashion-MNIST for 3 epochs, 2 seeds, 1000 test
-// images, gaussian_noise and contrast at severities 1, 3, 5 (measured in README.md).
+// --quick: standard / spectral-smooth / spectral-sharpen / neutreno / resformer (the default grid
+// without spectral-rotate, as measured), vit-micro, depths 2 and 6, 10% of Fashion-MNIST for 3
+// epochs, 2 seeds, 1000 test images, gaussian_noise and contrast at severities 1, 3, 5
+// (measured in README.md).
 StudyOptions quick_study_options();
 // --hour: standard / spectral-smooth / spectral-sharpen / neutreno at depths 2 and 8, 10% of the
 // data, 3 seeds, 2000 test images, gaussian_noise / gaussian_blur / brightness / contrast (noise,

@@ -141,11 +141,12 @@ std::string scale_text(const StudyOptions& o, const StudyResult& res) {
       << ", label smoothing " << csv_num(b.train.label_smoothing)
       << "; the test numbers are of the best checkpoint by validation accuracy.\n"
       << "- Attention: qkv bias " << (o.qkv_bias ? "on" : "off (the paper's models have none)") << "; init "
-      << (o.init == "matched" ? "matched: every head's H_h = W_V^h W_O^h (spectral kinds: V_h Lambda_h V_h^T) scaled to "
+      << (o.init == "matched" ? "matched: every head's H_h = W_V^h W_O^h (spectral kinds: V_h Lambda_h V_h^T, rotate: V_h B_h V_h^T) scaled to "
                                 "spectral norm " + csv_num(o.init_norm) + " at step 0, whatever the kind"
                               : std::string("default: timm's init for standard attention (||H_h||_2 near 0.1), psi ~ U(0, 1) "
                                             "for the spectral kinds (eigenvalues up to ~1)"))
       << "; spectral clip " << (o.spectral_clip.empty() ? std::string("none") : "[" + o.spectral_clip + "]")
+      << "; rotate clip " << (o.rotate_clip.empty() ? std::string("none") : "[" + o.rotate_clip + "]")
       << "; neutreno alpha " << csv_num(o.alpha.value_or(0.6)) << "; resformer lambdas "
       << csv_num(o.lambda1.value_or(0.5)) << "/" << csv_num(o.lambda2.value_or(0.5))
       << (b.log_smoothing > 0 ? "; smoothing logged every " + std::to_string(b.log_smoothing) + " steps" : std::string())

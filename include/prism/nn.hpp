@@ -6,6 +6,7 @@
 #include "prism/nn/attention_kinds.hpp"
 #include "prism/nn/attention_neutreno.hpp"
 #include "prism/nn/attention_resformer.hpp"
+#include "prism/nn/attention_rotate.hpp"
 #include "prism/nn/attention_spectral.hpp"
 #include "prism/nn/block.hpp"
 #include "prism/nn/containers.hpp"

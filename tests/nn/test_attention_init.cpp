@@ -24,7 +24,8 @@ double norm2(const Tensor& h) {
 }
 
 std::vector<std::string> matched_kinds() {
-    return {"standard", "spectral-smooth", "spectral-sharpen", "spectral-free", "neutreno", "resformer", "svformer"};
+    return {"standard",  "spectral-smooth", "spectral-sharpen", "spectral-free",
+            "neutreno",  "resformer",       "svformer",         "spectral-rotate"};
 }
 
 }  // namespace

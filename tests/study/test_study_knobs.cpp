@@ -11,6 +11,7 @@
 #include "../train/synthetic_images.hpp"
 #include "prism/io/checkpoint.hpp"
 #include "prism/study/estimate.hpp"
+#include "prism/study/lm_study.hpp"
 #include "prism/study/stats.hpp"
 #include "prism/study/study_report.hpp"
 
@@ -85,6 +86,51 @@ BOOST_AUTO_TEST_CASE(named_presets) {
     BOOST_TEST(n.epochs_for(1.0) == 4);
     BOOST_TEST(study::preset_study_options("quick").quick);
     test::check_error([] { study::preset_study_options("week"); }, {"week", "hour", "overnight"});
+}
+
+// spectral-rotate: the sixth method of the default grid (not in the measured --quick, nor in the
+// paper's four of --hour / --overnight); only --rotate-clip applies to it; a tiny run of it
+// records complex head spectra (r e^{+-i phi}: nonzero imaginary parts) per block.
+BOOST_AUTO_TEST_CASE(spectral_rotate_is_the_sixth_method) {
+    study::StudyOptions o;
+    BOOST_TEST((o.attention == std::vector<std::string>{"standard", "spectral-smooth", "spectral-sharpen", "neutreno",
+                                                        "resformer", "spectral-rotate"}));
+    BOOST_TEST(study::study_grid(o).size() == 108u);  // 6 methods x 3 depths x 2 fractions x 3 seeds
+    const auto q = study::quick_study_options();
+    BOOST_TEST((q.attention ==
+                std::vector<std::string>{"standard", "spectral-smooth", "spectral-sharpen", "neutreno", "resformer"}));
+    BOOST_TEST(study::study_grid(q).size() == 20u);
+    BOOST_TEST((study::parse_attention_kinds("standard,spectral-rotate") ==
+                std::vector<std::string>{"standard", "spectral-rotate"}));
+    o.spectral_clip = "-1,0";
+    o.rotate_clip = "0,1";
+    const auto rot = o.attention_spec("spectral-rotate");
+    BOOST_REQUIRE(rot.clip.has_value());
+    BOOST_TEST(rot.clip->first == 0.0);
+    BOOST_TEST(rot.clip->second == 1.0);
+    BOOST_TEST(o.attention_spec("spectral-sharpen").clip->first == -1.0);
+    BOOST_TEST(!o.attention_spec("neutreno").clip.has_value());
+    o.rotate_clip = "-1,1";
+    test::check_error([&] { o.attention_spec("spectral-rotate"); }, {"--rotate-clip", "-1,1"});
+    study::LmStudyOptions lm;
+    lm.spectral_clip = "-1,0";
+    lm.rotate_clip = "0.1,0.5";
+    BOOST_TEST(lm.attention_spec("spectral-rotate").clip->second == 0.5);
+
+    test::TmpDir tmp;
+    const auto data = test::synthetic_vision_data();
+    auto t = tiny(tmp / "rot", 1);
+    t.attention = {"spectral-rotate"};
+    t.rotate_clip = "0,2";
+    const auto res = study::run_study(t, &data);
+    BOOST_REQUIRE_EQUAL(res.runs.size(), 1u);
+    BOOST_TEST(std::isfinite(res.runs[0].clean_accuracy));
+    const auto ck = io::load_checkpoint(tmp / "rot/runs/spectral-rotate-d2-f1-s0/last.safetensors");
+    BOOST_TEST(ck.config.at("attention").at("clip").at(1) == 2.0);
+    BOOST_TEST(ck.model.count("blocks.1.attn.phi") == 1u);
+    const auto& spectra = res.runs[0].spectra;
+    BOOST_REQUIRE_EQUAL(spectra.size(), 2u);
+    for (const auto& sp : spectra) BOOST_TEST(sp.eig_max_abs_imag > 1e-3);
 }
 
 BOOST_AUTO_TEST_CASE(dry_run_arithmetic) {

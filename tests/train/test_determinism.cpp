@@ -23,7 +23,7 @@ using namespace prism;
 namespace {
 
 const std::vector<std::string> kKinds = {"standard",  "spectral-smooth", "spectral-sharpen", "spectral-free",
-                                         "neutreno",  "resformer",       "svformer"};
+                                         "neutreno",  "resformer",       "svformer",         "spectral-rotate"};
 
 // Restores the thread count a test changed.
 struct ThreadsGuard {
