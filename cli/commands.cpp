@@ -4,6 +4,7 @@
 #include <new>
 #include <nlohmann/json.hpp>
 
+#include "dist_options.hpp"
 #include "options.hpp"
 #include "prism/core/error.hpp"
 #include "prism/core/runtime.hpp"
@@ -73,7 +74,7 @@ int guarded(const std::function<int()>& body) {
     try {
         return body();
     } catch (...) {
-        return report_exception(std::current_exception());
+        return end_job(report_exception(std::current_exception()));  // under mpirun: ends every rank
     }
 }
 
