@@ -27,4 +27,15 @@ struct ModelBenchOptions {
 };
 int run_model(const ModelBenchOptions& options);
 
+// `prism bench dist`: the reference ViT-Ti and GPT-mini trained data-parallel with their global
+// batch (128 images, 32 windows), 1 process x 2 threads against `mpirun -np 2` x 1 thread
+// (alternately, `repeats` times each), with the gradient reduction's time per step
+// (bench/dist.cpp). --measure is one side of that: this process's part, JSON on rank 0.
+struct DistBenchOptions {
+    std::string model = "both";  // "vit" | "gpt" | "both"
+    int steps = 5, warmup = 1, repeats = 2;
+    bool measure = false, json = false;
+};
+int run_dist(const DistBenchOptions& options);
+
 }  // namespace prism::bench

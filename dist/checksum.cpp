@@ -33,7 +33,7 @@ void check_same(Communicator& comm, const std::vector<std::string>& names, const
     std::vector<std::uint64_t> counts(static_cast<std::size_t>(N));
     comm.allgather_bytes(&count, counts.data(), sizeof count, what);
     for (int r = 1; r < N; ++r)
-        PRISM_CHECK(counts[r] == count, "dist", what, ": rank ", r, " has ", counts[r], " parameters, rank 0 has ",
+        if (counts[r] != count) throw SameOnEveryRank("dist", what, ": rank ", r, " has ", counts[r], " parameters, rank 0 has ",
                     counts[0], " (different models on different ranks?)");
     std::vector<std::uint64_t> all(checksums.size() * static_cast<std::size_t>(N));
     comm.allgather_bytes(checksums.data(), all.data(), checksums.size() * sizeof(std::uint64_t), what);
@@ -41,7 +41,7 @@ void check_same(Communicator& comm, const std::vector<std::string>& names, const
         for (int r = 1; r < N; ++r) {
             const std::uint64_t a = all[i], b = all[r * checksums.size() + i];
             if (a != b)
-                throw Error("dist", what, ": '", names[i], "' differs between rank 0 and rank ", r, " (checksums ",
+                throw SameOnEveryRank("dist", what, ": '", names[i], "' differs between rank 0 and rank ", r, " (checksums ",
                             hex(a), " and ", hex(b), ")");
         }
 }

@@ -13,7 +13,7 @@ namespace prism::dist {
 // checksums mean equal bits with overwhelming probability.
 std::uint64_t checksum(const float* x, std::int64_t n);
 
-// Compares checksums[i] (one per names[i]) across all ranks. Throws prism::Error on the first
+// Compares checksums[i] (one per names[i]) across all ranks. Throws SameOnEveryRank on the first
 // i where some rank differs from rank 0: "<what>: 'blocks.3.attn.qkv.weight' differs between
 // rank 0 and rank 1 (checksums ... and ...)". Every rank throws the same message.
 void check_same(Communicator& comm, const std::vector<std::string>& names, const std::vector<std::uint64_t>& checksums,

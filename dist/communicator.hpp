@@ -32,6 +32,13 @@ class CollectiveTimeout : public Error {
     using Error::Error;
 };
 
+// An error every rank raises identically (a check of data the ranks exchanged, e.g. diverged
+// parameters): only rank 0 needs to report it.
+class SameOnEveryRank : public Error {
+   public:
+    using Error::Error;
+};
+
 class Communicator {
    public:
     virtual ~Communicator() = default;

@@ -83,7 +83,9 @@ std::vector<double> DataParallel::step(std::int64_t global_step, std::size_t nst
         for (std::size_t g = 0; g < opt_.num_groups(); ++g)
             std::memcpy(opt_.grad_slab(g), acc_[g].data(), acc_[g].size() * sizeof(float));
     inject_fault(global_step + 1);
+    const auto t0 = std::chrono::steady_clock::now();
     reduce_gradients(global_step);
+    reduce_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (fault_ == "perturb" && fault_rank_ == comm_.rank() && fault_step_ == global_step + 1) {
         const auto slots = opt_.slots();
         opt_.grad_slab(slots.back().group)[slots.back().offset] += 1.0f;
@@ -125,6 +127,12 @@ void DataParallel::reduce_gradients(std::int64_t global_step) {
             for (std::int64_t i = 0; i < n; ++i) s[i] += o[i];
         }
     }
+}
+
+std::int64_t DataParallel::gradient_floats() const {
+    std::int64_t n = 0;
+    for (std::size_t g = 0; g < opt_.num_groups(); ++g) n += opt_.slab_size(g);
+    return n;
 }
 
 void DataParallel::check_parameters(const std::string& when) {

@@ -71,6 +71,11 @@ class DataParallel {
     std::vector<double> step(std::int64_t global_step, std::size_t nstats,
                              const std::function<void(std::int64_t k, double* stats)>& micro);
 
+    // Wall time of the last step's gradient reduction (allreduce or allgather + sum), seconds.
+    double last_reduce_seconds() const { return reduce_s_; }
+    // Floats one rank sends into the reduction per step (all groups' slabs, padding included).
+    std::int64_t gradient_floats() const;
+
     // Compares a checksum of every parameter across ranks; throws naming the first (dotted
     // name) that differs. `when` goes into the message ("step 40").
     void check_parameters(const std::string& when);
@@ -89,6 +94,7 @@ class DataParallel {
     std::vector<float> gathered_;          // deterministic_reduce: every rank's slab
     std::string fault_;                    // PRISM_DIST_FAULT kind, "" when unset
     std::int64_t fault_rank_ = -1, fault_step_ = -1;
+    double reduce_s_ = 0;
 };
 
 }  // namespace prism::dist

@@ -3,8 +3,12 @@
 // completes or the deadline passes, so a dead or hung rank becomes CollectiveTimeout, not a hang.
 #include "prism/dist/mpi_communicator.hpp"
 
+// The C API only: the deprecated C++ bindings warn under -Wextra and are not used.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <cstdio>
@@ -95,11 +99,13 @@ class MpiCommunicator final : public Communicator {
 
     // Polls `req` until done or the deadline. MPI progresses a non-blocking collective only
     // inside MPI calls, so the loop keeps calling MPI_Test: spinning for the first millisecond
-    // (most collectives end within it), then yielding, then sleeping 50 us between tests.
+    // (most collectives end within it), then yielding, then sleeping between tests: 50 us at
+    // first, up to 10 ms when a rank has waited for seconds (a slower rank, or the study's final
+    // gather), so a waiting rank leaves the cores to the ones still computing.
     void wait(MPI_Request& req, const std::string& what) {
         using clock = std::chrono::steady_clock;
         const auto t0 = clock::now();
-        for (long polls = 0;; ++polls) {
+        for (;;) {
             int done = 0;
             check(MPI_Test(&req, &done, MPI_STATUS_IGNORE), what);
             if (done) return;
@@ -107,8 +113,12 @@ class MpiCommunicator final : public Communicator {
             if (timeout_s_ > 0 && waited > timeout_s_)
                 throw CollectiveTimeout("dist", "rank ", rank_, " of ", size_, ": ", what, " did not finish within ",
                                         timeout_s_, " s (--collective-timeout): another rank is dead or hung");
-            if (waited > 0.01) std::this_thread::sleep_for(std::chrono::microseconds(50));
-            else if (waited > 0.001) std::this_thread::yield();
+            if (waited > 0.01) {
+                const double pause = std::clamp(waited / 1000, 50e-6, 10e-3);
+                std::this_thread::sleep_for(std::chrono::duration<double>(pause));
+            } else if (waited > 0.001) {
+                std::this_thread::yield();
+            }
         }
     }
 

@@ -64,10 +64,13 @@ inline std::string find_mpirun() {
 }
 
 // `mpirun -np N prism args...`: as root on a 2-core machine (--allow-run-as-root --oversubscribe),
-// shared memory between the local ranks.
-inline std::vector<std::string> mpirun_args(int np, const std::vector<std::string>& args) {
+// shared memory between the local ranks; `exported` variables passed to every rank (-x NAME).
+inline std::vector<std::string> mpirun_args(int np, const std::vector<std::string>& args,
+                                            const std::vector<std::string>& exported = {}) {
     std::vector<std::string> a{find_mpirun(), "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
-                               "--mca", "btl", "self,vader", "-np", std::to_string(np), cli_path()};
+                               "--mca", "btl", "self,vader", "-np", std::to_string(np)};
+    for (const auto& name : exported) a.insert(a.end(), {"-x", name});
+    a.push_back(cli_path());
     a.insert(a.end(), args.begin(), args.end());
     return a;
 }
