@@ -442,8 +442,6 @@ StudyResult run_study(const StudyOptions& o, const train::VisionData* preloaded)
             const auto old = read_json(settings_path, "study");
             PRISM_CHECK(old == settings, "study", dir, " holds a run with other settings (", dump_json(old),
                         "; now ", dump_json(settings), "): use another --out or delete that directory");
-        } else {
-            write_file_atomic(settings_path, dump_json(settings, 1) + "\n");
         }
         const char* who = o.worker.c_str();
         if (fs::exists(result_path)) {
@@ -470,6 +468,8 @@ StudyResult run_study(const StudyOptions& o, const train::VisionData* preloaded)
                 continue;
             }
         }
+        // (written by the process that runs the cell: with claim_cells, the one holding its claim)
+        if (!fs::exists(settings_path)) write_file_atomic(settings_path, dump_json(settings, 1) + "\n");
         std::printf("%s[%zu/%zu] start %s%s\n", who, i + 1, n, k.id().c_str(),
                     fs::exists(dir + "/last.safetensors") ? " (resuming from last.safetensors)" : "");
         std::fflush(stdout);

@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,33 @@ inline std::vector<std::string> vit_args(const std::string& dataset, const std::
     return {"train", "vit", "--dataset", dataset, "--patch", "4", "--dim", "16", "--depth", "1", "--heads", "2",
             "--mlp-dim", "32", "--epochs", "2", "--batch-size", "7", "--val-fraction", "0.1", "--log-every", "1",
             "--threads", "1", "--seed", "4", "--out", out};
+}
+
+// A 4-cell study (standard and neutreno x 2 seeds, depth 1) on write_dist_images' set: seconds.
+inline std::vector<std::string> study_args(const std::string& dataset, const std::string& out) {
+    return {"study", "oversmoothing", "--dataset", dataset, "--attention", "standard,neutreno", "--depths", "1",
+            "--data-fractions", "1.0", "--seeds", "2", "--epochs", "1", "--dim", "16", "--heads", "2", "--patch", "4",
+            "--mlp-dim", "32", "--batch-size", "8", "--corruptions", "none", "--diag-samples", "4", "--no-plots",
+            "--threads", "1", "--out", out};
+}
+
+// OUT/results.json without what differs between equal studies: wall times and the command line.
+inline nlohmann::json study_numbers(const std::string& out) {
+    std::ifstream in(out + "/results.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    std::function<void(nlohmann::json&)> strip = [&](nlohmann::json& v) {
+        if (v.is_object()) {
+            for (auto it = v.begin(); it != v.end();) {
+                const std::string k = it.key();
+                if (k == "command" || k == "invocation" || k.find("seconds") != std::string::npos) it = v.erase(it);
+                else strip(*it++);
+            }
+        } else if (v.is_array()) {
+            for (auto& e : v) strip(e);
+        }
+    };
+    strip(j);
+    return j;
 }
 
 // mpirun's path, or "" when it is not installed.

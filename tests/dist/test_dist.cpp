@@ -1,6 +1,10 @@
 // dist/ without MPI: the row partition of a global batch, loader parts, checksums, the serial
 // communicator, and --micro-batches in one process (the path every MPI rank takes).
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <cstring>
 #include <numeric>
 
@@ -15,6 +19,14 @@
 #include "prism/dist/checksum.hpp"
 #include "prism/dist/communicator.hpp"
 #include "prism/dist/data_parallel.hpp"
+#include "prism/study/cell_claim.hpp"
+
+namespace {
+prism::test::CliResult ok_run(const prism::test::CliResult& r) {
+    BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "exit " << r.exit_code << ": " << r.all());
+    return r;
+}
+}  // namespace
 
 using namespace prism;
 using namespace prism::test;
@@ -123,6 +135,57 @@ BOOST_AUTO_TEST_CASE(micro_batches_must_divide_among_ranks_and_are_range_checked
     const auto r = run_cli(args, {}, 60);
     BOOST_TEST(r.exit_code == 2);
     BOOST_TEST(r.err.find("--micro-batches") != std::string::npos, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(two_worker_processes_share_a_study_and_give_the_one_process_report) {
+    TmpDir d;
+    const auto ds = write_dist_images(d);
+    ok_run(run_cli(study_args(ds, d / "one"), {}, 120));
+    // two --worker processes started together on one --out
+    std::string cmd;
+    for (int w = 0; w < 2; ++w) {
+        cmd += sh_quote(cli_path());
+        for (const auto& a : study_args(ds, d / "shared")) cmd += " " + sh_quote(a);
+        cmd += " --worker > " + sh_quote(d / ("w" + std::to_string(w) + ".log")) + " 2>&1 & ";
+    }
+    const auto r = run_command({"sh", "-c", cmd + "wait"}, {}, 240);
+    BOOST_REQUIRE(!r.timed_out);
+    BOOST_TEST(study_numbers(d / "one") == study_numbers(d / "shared"));
+    BOOST_TEST(std::filesystem::exists(d / "shared/report.md"));
+    for (const auto& e : std::filesystem::recursive_directory_iterator(d.path / "shared"))
+        BOOST_TEST(e.path().filename() != "claim.lock", "left behind: " << e.path());
+}
+
+BOOST_AUTO_TEST_CASE(a_worker_takes_over_a_dead_claim_and_leaves_a_live_one) {
+    TmpDir d;
+    const auto ds = write_dist_images(d);
+    const std::string host = study::claim_owner().substr(0, study::claim_owner().find(' '));
+    std::filesystem::create_directories(d.path / "out/runs/standard-d1-f1-s0");
+    std::filesystem::create_directories(d.path / "out/runs/neutreno-d1-f1-s1");
+    // a process on this host that no longer runs (no PID is that large), and this test process (alive)
+    std::ofstream(d / "out/runs/standard-d1-f1-s0/claim.lock") << host << " 999999999\n";
+    std::ofstream(d / "out/runs/neutreno-d1-f1-s1/claim.lock") << host << " " << ::getpid() << "\n";
+    auto args = study_args(ds, d / "out");
+    args.push_back("--worker");
+    const auto first = ok_run(run_cli(args, {}, 120));
+    BOOST_TEST(first.out.find("start standard-d1-f1-s0") != std::string::npos, first.out);
+    BOOST_TEST(first.out.find("leave neutreno-d1-f1-s1: claimed by " + host + " " + std::to_string(::getpid())) !=
+                   std::string::npos,
+               first.out);
+    BOOST_TEST(first.out.find("1 cells are still running in other workers") != std::string::npos, first.out);
+    BOOST_TEST(!std::filesystem::exists(d / "out/report.md"));
+    std::filesystem::remove(d / "out/runs/neutreno-d1-f1-s1/claim.lock");  // that holder is done (without a result)
+    const auto second = ok_run(run_cli(args, {}, 120));
+    BOOST_TEST(second.out.find("start neutreno-d1-f1-s1") != std::string::npos, second.out);
+    BOOST_TEST(std::filesystem::exists(d / "out/report.md"));
+    ok_run(run_cli(study_args(ds, d / "one"), {}, 120));
+    BOOST_TEST(study_numbers(d / "one") == study_numbers(d / "out"));
+}
+
+BOOST_AUTO_TEST_CASE(worker_mode_refuses_the_language_study) {
+    auto r = run_cli({"study", "oversmoothing", "--task", "lm", "--worker", "--out", "/nonexistent/x"}, {}, 60);
+    BOOST_TEST(r.exit_code == 2);
+    BOOST_TEST(r.err.find("--worker shares the cells of the image study") != std::string::npos, r.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

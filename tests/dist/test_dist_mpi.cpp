@@ -174,4 +174,20 @@ BOOST_AUTO_TEST_CASE(a_hung_rank_ends_the_job_at_the_collective_timeout) {
                r.err);
 }
 
+BOOST_AUTO_TEST_CASE(a_two_rank_study_gives_the_one_process_report) {
+    if (!mpi_usable()) return;
+    TmpDir d;
+    const auto ds = write_dist_images(d);
+    ok(one(study_args(ds, d / "one")));
+    const auto r = ok(run_command(mpirun_args(2, study_args(ds, d / "mpi")), mpi_env(), kLimit));
+    BOOST_TEST(study_numbers(d / "one") == study_numbers(d / "mpi"));
+    // every cell trained once, by one of the ranks; rank 0 wrote the report
+    for (const char* id : {"standard-d1-f1-s0", "standard-d1-f1-s1", "neutreno-d1-f1-s0", "neutreno-d1-f1-s1"}) {
+        const std::string start = std::string("] start ") + id;
+        BOOST_TEST(r.out.find(start) != std::string::npos, r.out);
+        BOOST_TEST(r.out.find(start) == r.out.rfind(start), r.out);
+    }
+    BOOST_TEST(r.out.find("4 runs trained, 0 skipped") != std::string::npos, r.out);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
