@@ -98,10 +98,11 @@ class MpiCommunicator final : public Communicator {
     }
 
     // Polls `req` until done or the deadline. MPI progresses a non-blocking collective only
-    // inside MPI calls, so the loop keeps calling MPI_Test: spinning for the first millisecond
-    // (most collectives end within it), then yielding, then sleeping between tests: 50 us at
-    // first, up to 10 ms when a rank has waited for seconds (a slower rank, or the study's final
-    // gather), so a waiting rank leaves the cores to the ones still computing.
+    // inside MPI calls, so the loop keeps calling MPI_Test, yielding the core between tests for
+    // the first second (a large allreduce needs many progress calls: sleeping there made a 21 MB
+    // allreduce several times slower), then sleeping between tests, up to 10 ms when a rank has
+    // waited for long (the study's final gather), so a waiting rank leaves the cores to the ranks
+    // still computing.
     void wait(MPI_Request& req, const std::string& what) {
         using clock = std::chrono::steady_clock;
         const auto t0 = clock::now();
@@ -113,10 +114,10 @@ class MpiCommunicator final : public Communicator {
             if (timeout_s_ > 0 && waited > timeout_s_)
                 throw CollectiveTimeout("dist", "rank ", rank_, " of ", size_, ": ", what, " did not finish within ",
                                         timeout_s_, " s (--collective-timeout): another rank is dead or hung");
-            if (waited > 0.01) {
-                const double pause = std::clamp(waited / 1000, 50e-6, 10e-3);
+            if (waited > 1.0) {
+                const double pause = std::clamp(waited / 1000, 1e-4, 1e-2);
                 std::this_thread::sleep_for(std::chrono::duration<double>(pause));
-            } else if (waited > 0.001) {
+            } else {
                 std::this_thread::yield();
             }
         }
