@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "dist_options.hpp"
 #include "options.hpp"
 #include "prism/dist/communicator.hpp"
 #include "prism/study/cell_claim.hpp"
@@ -198,6 +199,7 @@ int run_lm(const StudyArgs& a) {
 // it claims; under mpirun rank 0 writes the report once every rank is done, a --worker writes it
 // when it finds every cell finished (the last one to finish does).
 int run_shared(const StudyArgs& a, study::StudyOptions o) {
+    share_cores_between_local_ranks();
     dist::Communicator& comm = dist::world();
     const bool mpi = comm.size() > 1;
     o.claim_cells = true;

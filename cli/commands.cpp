@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <new>
 #include <thread>
@@ -112,8 +113,16 @@ std::string checkpoints_line(const std::string& dir, std::filesystem::file_time_
     return files.empty() ? "no checkpoint written to " + dir : "checkpoints: " + files;
 }
 
-void apply_threads(int threads) {
-    if (threads > 0) runtime::set_num_threads(threads);
+namespace {
+bool g_threads_given = false;
 }
+
+void apply_threads(int threads) {
+    if (threads <= 0) return;
+    runtime::set_num_threads(threads);
+    g_threads_given = true;
+}
+
+bool threads_given() { return g_threads_given || std::getenv("PRISM_NUM_THREADS"); }
 
 }  // namespace prism::cli

@@ -1,5 +1,12 @@
 #include "dist_options.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+#include "commands.hpp"
+#include "prism/core/runtime.hpp"
+
 namespace prism::cli {
 
 void add_dist_options(CLI::App* cmd, DistArgs& a) {
@@ -19,7 +26,17 @@ void add_dist_options(CLI::App* cmd, DistArgs& a) {
         ->capture_default_str();
 }
 
+void share_cores_between_local_ranks() {
+    if (threads_given()) return;
+    const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    const int ranks_here = local ? std::atoi(local) : 1;
+    if (ranks_here <= 1) return;
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    runtime::set_num_threads(std::max(1, cores / ranks_here));
+}
+
 dist::Communicator* join_world(const DistArgs& a) {
+    share_cores_between_local_ranks();
     dist::Communicator& w = dist::world();
     w.set_timeout(a.collective_timeout);
     return w.size() > 1 ? &w : nullptr;

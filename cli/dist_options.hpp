@@ -23,7 +23,10 @@ void add_dist_options(CLI::App* cmd, DistArgs& a);
 
 // dist::world() with the timeout applied; nullptr when this process runs alone (one rank), so
 // the trainers keep their plain single-process path unless --micro-batches asks otherwise.
+// Under mpirun without --threads / PRISM_NUM_THREADS, each rank takes its share of the cores
+// (cores / ranks on this host), so 2 ranks on 2 cores run 1 thread each, not 2.
 dist::Communicator* join_world(const DistArgs& a);
+void share_cores_between_local_ranks();
 
 // Returns `code`, after ending the whole job when this process is one of several ranks.
 int end_job(int code);
