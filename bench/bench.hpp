@@ -27,4 +27,16 @@ struct ModelBenchOptions {
 };
 int run_model(const ModelBenchOptions& options);
 
+// `prism bench dist`: the reference ViT-Ti and GPT-mini trained data-parallel with their global
+// batch (128 images, 32 windows), 1 process x 2 threads against `mpirun -np 2` x 1 thread
+// (alternately, `repeats` times each). Two reduction times: inside the step (it includes waiting
+// for the slower rank's backward) and a bare allreduce of the gradient slab with every rank
+// ready (the communication itself). --measure is one side: this process's part, JSON on rank 0.
+struct DistBenchOptions {
+    std::string model = "both";  // "vit" | "gpt" | "both"
+    int steps = 5, warmup = 1, repeats = 2;
+    bool measure = false, json = false;
+};
+int run_dist(const DistBenchOptions& options);
+
 }  // namespace prism::bench

@@ -69,6 +69,20 @@ void register_bench(CLI::App& app) {
     kernels->callback([reps] { std::exit(guarded([reps] { return bench::run_kernels(*reps); })); });
     add_model_bench(cmd, "vit", "train ViT-Ti on synthetic 28x28x1 images: samples/s, MFU, per-op breakdown");
     add_model_bench(cmd, "gpt", "train GPT-mini on synthetic tokens: tokens/s, generation, MFU, per-op breakdown");
+    auto* d = new bench::DistBenchOptions();
+    auto* dist = cmd->add_subcommand("dist", "data-parallel ViT-Ti and GPT-mini: 2 MPI ranks x 1 thread vs 1 process x 2 "
+                                             "threads, and the gradient allreduce's time per step");
+    dist->add_option("--model", d->model, "vit | gpt | both")->capture_default_str();
+    dist->add_option("--steps", d->steps, "timed steps per run")->capture_default_str();
+    dist->add_option("--warmup", d->warmup, "untimed steps per run")->capture_default_str();
+    dist->add_option("--repeats", d->repeats, "runs of each layout, alternating")->capture_default_str();
+    dist->add_flag("--json", d->json, "print one JSON array of the runs");
+    dist->add_flag("--measure", d->measure, "one side only: this process (alone or an mpirun rank); JSON on rank 0");
+    dist->callback([d] {
+        if (d->model != "vit" && d->model != "gpt" && d->model != "both")
+            usage("bench dist: --model: '" + d->model + "' is not valid: expected one of vit | gpt | both");
+        std::exit(guarded([d] { return bench::run_dist(*d); }));
+    });
 }
 
 }  // namespace prism::cli

@@ -8,6 +8,7 @@
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/core/json.hpp"
 #include "commands.hpp"
+#include "dist_options.hpp"
 #include "options.hpp"
 #include "prism/io/checkpoint.hpp"
 #include "prism/train/lm.hpp"
@@ -24,6 +25,7 @@ struct TrainGptArgs {
     std::optional<double> alpha, lambda1, lambda2;
     bool learnable_lambdas = false;
     int threads = 0;
+    DistArgs dist;
 };
 
 struct LoadedGpt {
@@ -94,11 +96,18 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
                    "skip up to N steps whose loss or gradient is NaN/inf (no update) instead of stopping at the first");
     tg->add_option("--max-steps", o.train.max_steps, "stop after this many steps (the run can be resumed)");
     tg->add_option("--save-every", o.train.save_every, "also save last.safetensors every N steps");
+    tg->add_option("--log-every", o.train.log_every, "a step record in metrics.jsonl every N steps (0: none)")
+        ->capture_default_str();
+    add_dist_options(tg, a->dist);
     tg->callback([a] {
         std::exit(guarded([a] {
             const auto started = std::filesystem::file_time_type::clock::now();
             apply_threads(a->threads);
             auto& r = a->run;
+            r.train.comm = join_world(a->dist);
+            r.train.dist = a->dist.dp;
+            const bool main_rank = !r.train.comm || r.train.comm->is_main();
+            if (!main_rank) r.train.verbose = false;
             if (a->context > 0) r.context = a->context;
             if (a->dim > 0) r.dim = a->dim;
             if (a->depth > 0) r.depth = a->depth;
@@ -116,8 +125,9 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
                 res = train::run_gpt(r);
             } catch (const train::RunConflict& e) {  // --out holds another run: a usage error
                 std::cerr << "prism: error: " << e.what() << "\n";
-                return 2;
+                return end_job(2);
             }
+            if (!main_rank) return 0;
             // val losses stay < 0 when no evaluation ran (--max-steps before the first, no validation split)
             auto loss = [](double v) { return v < 0 ? std::string("none") : Error::cat(std::fixed, std::setprecision(4), v); };
             std::printf("%lld steps in %.0f s (%.0f tokens/s); best val loss %s, last %s\n",

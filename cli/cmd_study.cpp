@@ -15,6 +15,10 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "dist_options.hpp"
+#include "options.hpp"
+#include "prism/dist/communicator.hpp"
+#include "prism/study/cell_claim.hpp"
 #include "prism/data/corruptions.hpp"
 #include "prism/nn/attention_init.hpp"
 #include "prism/study/estimate.hpp"
@@ -43,6 +47,8 @@ struct StudyArgs {
     std::optional<double> lr, min_lr, weight_decay, warmup_epochs, label_smoothing, grad_clip, val_fraction;
     std::optional<std::int64_t> dim, heads, patch, mlp_dim;
     std::string command_line;
+    bool worker = false;              // claim cells in a shared --out (study/cell_claim.hpp)
+    double stale_claim = 600;         // seconds
 };
 
 // "1.0:4,0.1:40" -> {1.0: 4, 0.1: 40}
@@ -193,11 +199,64 @@ int run_lm(const StudyArgs& a) {
     return 0;
 }
 
+// Several processes share the grid: --worker processes, or mpirun's ranks. Each trains the cells
+// it claims; under mpirun rank 0 writes the report once every rank is done, a --worker writes it
+// when it finds every cell finished (the last one to finish does).
+int run_shared(const StudyArgs& a, study::StudyOptions o) {
+    share_cores_between_local_ranks();
+    dist::Communicator& comm = dist::world();
+    const bool mpi = comm.size() > 1;
+    o.claim_cells = true;
+    o.stale_claim_seconds = a.stale_claim;
+    o.worker = mpi ? "rank " + std::to_string(comm.rank()) + ": " : "worker " + study::claim_owner() + ": ";
+    if (comm.is_main() || !mpi)
+        std::printf("prism study oversmoothing%s: %zu runs shared by %s; output in %s\n",
+                    o.preset_name.empty() ? "" : (" --" + o.preset_name).c_str(), study::study_grid(o).size(),
+                    mpi ? (std::to_string(comm.size()) + " ranks").c_str() : "the --worker processes", o.out_dir.c_str());
+    std::fflush(stdout);
+    const auto mine = study::run_study(o);
+    std::int64_t trained = mine.trained;
+    if (mpi) {
+        comm.set_timeout(0);  // the other ranks may still be training their last cells
+        std::vector<std::int64_t> all(static_cast<std::size_t>(comm.size()));
+        comm.allgather_bytes(&trained, all.data(), sizeof trained, "gather of the trained-run counts");
+        if (!comm.is_main()) return 0;
+        trained = 0;
+        for (auto t : all) trained += t;
+    }
+    auto res = study::collect_study(o);
+    if (res.elsewhere > 0) {  // --worker only: others still run cells; the last of them writes the report
+        std::printf("%s%lld runs trained here; %lld cells are still running in other workers (the last to finish "
+                    "writes the report)\n",
+                    o.worker.c_str(), static_cast<long long>(mine.trained), static_cast<long long>(res.elsewhere));
+        return 0;
+    }
+    const auto report_claim = study::CellClaim::try_claim(o.out_dir + "/report.lock", o.stale_claim_seconds);
+    if (!report_claim) {
+        std::printf("%sanother worker is writing the report\n", o.worker.c_str());
+        return 0;
+    }
+    res.trained = trained;
+    res.skipped = static_cast<std::int64_t>(res.runs.size()) - trained;
+    res.seconds = mine.seconds;
+    const auto files = study::write_study_report(o, res, o.out_dir, !a.no_plots);
+    std::printf("%lld runs trained, %lld skipped (finished earlier) in %.0f s; wrote %s/report.md and %zu other files%s\n",
+                static_cast<long long>(res.trained), static_cast<long long>(res.skipped), res.seconds, o.out_dir.c_str(),
+                files.written.size() - 1, files.plots ? "" : " (no plots: see report.md)");
+    return 0;
+}
+
 int run(const StudyArgs& a) {
     PRISM_CHECK(a.task == "vit" || a.task == "lm", "study", "--task '", a.task, "': expected vit or lm");
+    const bool shared = a.worker || dist::launched_by_mpi();
+    if (shared && (a.task == "lm" || a.init_only || a.dry_run))
+        throw UsageError(std::string(a.worker ? "--worker" : "mpirun") +
+                         " shares the cells of the image study; --task lm, --init-only and --dry-run run in one "
+                         "process");
     if (a.task == "lm") return run_lm(a);
     PRISM_CHECK(a.text.empty() && !a.steps, "study", "--text and --steps belong to --task lm");
     const study::StudyOptions o = build_options(a);
+    if (shared) return run_shared(a, o);
     if (a.init_only) {
         study::InitCheckOptions io;
         io.study = o;
@@ -323,6 +382,14 @@ void register_study(CLI::App& app) {
     c->add_option("--out", a->out, "output directory (default runs/study)");
     c->add_flag("--no-plots", a->no_plots, "skip gnuplot");
     c->add_flag("--verbose", a->verbose, "per-epoch progress of each run");
+    c->add_flag("--worker", a->worker,
+                "share the grid with other processes on the same --out (e.g. a job array): each trains the cells it "
+                "claims (OUT/runs/<id>/claim.lock); the last to finish writes the report. Under mpirun every rank "
+                "does this and rank 0 writes the report");
+    c->add_option("--stale-claim", a->stale_claim,
+                  "--worker / mpirun: seconds after which a claim nobody refreshed is taken over (its process died on "
+                  "another host; on this host a dead process's claim is taken at once)")
+        ->capture_default_str();
     c->callback([a, c] {
         a->command_line = "prism study oversmoothing";
         for (const auto* opt : c->get_options()) {

@@ -8,6 +8,7 @@
 #include "prism/core/json.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "commands.hpp"
+#include "dist_options.hpp"
 #include "options.hpp"
 #include "prism/data/corruptions.hpp"
 #include "prism/data/image_folder.hpp"
@@ -25,6 +26,7 @@ struct TrainVitArgs {
     std::string attention, spectral_clip, rotate_clip, attention_layers;  // parsed by models::parse_attention_options
     std::optional<double> alpha, lambda1, lambda2;
     bool learnable_lambdas = false;
+    DistArgs dist;
 };
 
 void print_run(const train::VitRunResult& r, const std::string& out_dir, std::filesystem::file_time_type started) {
@@ -106,6 +108,8 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tv->add_flag("--overwrite", a->run.train.overwrite,
                  "start afresh in an --out dir that holds a previous run (its checkpoints are removed, metrics.jsonl "
                  "emptied); without it or --resume such a dir is refused");
+    tv->add_option("--log-every", a->run.train.log_every, "a step record in metrics.jsonl every N steps (0: none)")
+        ->capture_default_str();
     tv->add_option("--skip-nonfinite", a->run.train.skip_nonfinite,
                    "skip up to N steps whose loss or gradient is NaN/inf (no update) instead of stopping at the first");
     tv->add_option("--log-smoothing", a->run.log_smoothing,
@@ -122,6 +126,7 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tv->add_option("--lambda2", a->lambda2, "resformer: weight of V^n (default 0.5)");
     tv->add_flag("--learnable-lambdas", a->learnable_lambdas, "resformer: lambda1/lambda2 become parameters");
     add_init_options(tv, a->run.qkv_bias, a->run.init, a->run.init_norm);
+    add_dist_options(tv, a->dist);
     tv->callback([a] {
         std::exit(guarded([a] {
             const auto started = std::filesystem::file_time_type::clock::now();
@@ -137,12 +142,16 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
                                        a->depth > 0 ? a->depth : models::ViTConfig::preset(a->run.preset).depth,
                                        a->depth > 0 ? "--depth" : "preset " + a->run.preset);
             }
+            a->run.train.comm = join_world(a->dist);
+            a->run.train.dist = a->dist.dp;
+            const bool main_rank = !a->run.train.comm || a->run.train.comm->is_main();
+            if (!main_rank) a->run.train.verbose = false;
             try {
                 auto r = train::run_vit(a->run);
-                print_run(r, a->run.train.out_dir, started);
+                if (main_rank) print_run(r, a->run.train.out_dir, started);
             } catch (const train::RunConflict& e) {  // --out holds another run: a usage error
                 std::cerr << "prism: error: " << e.what() << "\n";
-                return 2;
+                return end_job(2);
             }
             return 0;
         }));

@@ -1,12 +1,18 @@
 #include "commands.hpp"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <new>
+#include <thread>
 #include <nlohmann/json.hpp>
 
+#include "dist_options.hpp"
 #include "options.hpp"
 #include "prism/core/error.hpp"
 #include "prism/core/runtime.hpp"
+#include "prism/dist/communicator.hpp"
 
 namespace prism::cli {
 
@@ -65,7 +71,13 @@ int report_exception(std::exception_ptr e) {
     } catch (...) {
         msg = where + "unknown failure";
     }
-    std::cerr << "prism: error: " << msg << "\n";
+    // one write, so the lines of several ranks never interleave; ranks other than 0 say who they are
+    const std::string rank = dist::world_is_distributed() && !dist::world().is_main()
+                                 ? "rank " + std::to_string(dist::world().rank()) + ": "
+                                 : "";
+    const std::string line = "prism: error: " + rank + msg + "\n";
+    std::fputs(line.c_str(), stderr);
+    std::fflush(stderr);
     return code;
 }
 
@@ -73,7 +85,19 @@ int guarded(const std::function<int()>& body) {
     try {
         return body();
     } catch (...) {
-        return report_exception(std::current_exception());
+        const std::exception_ptr e = std::current_exception();
+        // Under mpirun an error every rank raises alike is reported by rank 0 alone; the others
+        // give it a moment to print before any of them ends the job (MPI_Abort kills every rank).
+        if (dist::world_is_distributed() && !dist::world().is_main()) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const dist::SameOnEveryRank&) {
+                std::this_thread::sleep_for(std::chrono::seconds(2));
+                return end_job(1);
+            } catch (...) {
+            }
+        }
+        return end_job(report_exception(e));  // under mpirun: ends every rank
     }
 }
 
@@ -89,8 +113,16 @@ std::string checkpoints_line(const std::string& dir, std::filesystem::file_time_
     return files.empty() ? "no checkpoint written to " + dir : "checkpoints: " + files;
 }
 
-void apply_threads(int threads) {
-    if (threads > 0) runtime::set_num_threads(threads);
+namespace {
+bool g_threads_given = false;
 }
+
+void apply_threads(int threads) {
+    if (threads <= 0) return;
+    runtime::set_num_threads(threads);
+    g_threads_given = true;
+}
+
+bool threads_given() { return g_threads_given || std::getenv("PRISM_NUM_THREADS"); }
 
 }  // namespace prism::cli

@@ -41,5 +41,7 @@ std::string checkpoints_line(const std::string& dir, std::filesystem::file_time_
 
 // Applies --threads (0 = leave the default).
 void apply_threads(int threads);
+// True when --threads or PRISM_NUM_THREADS chose the thread count.
+bool threads_given();
 
 }  // namespace prism::cli

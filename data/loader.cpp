@@ -24,6 +24,8 @@ DataLoader::DataLoader(std::shared_ptr<const ImageDataset> ds, std::optional<std
         if (i < 0 || i >= ds_->size())
             throw Error("DataLoader", ds_->source, ": index ", i, " outside dataset of ", ds_->size());
     if (opt_.batch_size < 1) throw Error("DataLoader", "batch_size ", opt_.batch_size, " must be >= 1");
+    if (opt_.parts < 1 || opt_.part < 0 || opt_.part >= opt_.parts)
+        throw Error("DataLoader", "part ", opt_.part, " of ", opt_.parts, " parts does not exist");
     const auto C = static_cast<std::size_t>(ds_->channels);
     if (!opt_.norm.mean.empty() && (opt_.norm.mean.size() != C || opt_.norm.std.size() != C))
         throw Error("DataLoader", ds_->source, ": normalisation has ", opt_.norm.mean.size(), " means and ",
@@ -69,11 +71,14 @@ Batch DataLoader::make_batch(std::int64_t epoch, std::int64_t batch) const {
 
 Batch DataLoader::build(const std::vector<std::int64_t>& order, std::int64_t epoch, std::int64_t batch) const {
     const ImageDataset& ds = *ds_;
-    const std::int64_t start = batch * opt_.batch_size;
-    const std::int64_t B = std::min(opt_.batch_size, size() - start);
+    const std::int64_t n = std::min(opt_.batch_size, size() - batch * opt_.batch_size);
+    const std::int64_t start = batch * opt_.batch_size + opt_.part * n / opt_.parts;
+    const std::int64_t B = batch * opt_.batch_size + (opt_.part + 1) * n / opt_.parts - start;
     const std::int64_t C = ds.channels, H = ds.height, W = ds.width, m = ds.image_numel(), HW = H * W;
     Batch out;
     out.epoch = epoch, out.batch = batch;
+    out.global_size = n;
+    out.first_row = start - batch * opt_.batch_size;
     out.indices.assign(order.begin() + start, order.begin() + start + B);
     out.images = Tensor::empty({B, C, H, W});
     out.labels = Tensor::empty({B}, kInt64);

@@ -34,6 +34,10 @@ struct LoaderOptions {
     Corruption corruption;     // test-time corruption, applied in [0, 1] before normalisation
     Normalization norm;        // (x - mean[c]) / std[c]; empty = leave in [0, 1]
     bool prefetch = true;      // prepare the next batch on a background thread
+    // Data-parallel training: build only part `part` of `parts` of every batch, rows
+    // [part n / parts, (part + 1) n / parts) of its n rows (dist::DataParallel::rows), so each
+    // rank prepares its own share. Which images a batch holds does not depend on this.
+    std::int64_t part = 0, parts = 1;
 };
 
 struct Batch {
@@ -41,6 +45,8 @@ struct Batch {
     Tensor labels;                      // (B) int64
     std::vector<std::int64_t> indices;  // (B) dataset indices of the images
     std::int64_t epoch = 0, batch = 0;  // which batch this is
+    std::int64_t global_size = 0;       // rows of the whole batch (= B unless LoaderOptions::parts > 1)
+    std::int64_t first_row = 0;         // the whole batch's row that is row 0 here
 };
 
 class DataLoader {

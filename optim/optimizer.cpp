@@ -119,6 +119,28 @@ void Optimizer::for_each_run(std::size_t gi,
     if (run_begin >= 0) f(run_begin, run_end, run_step);
 }
 
+std::vector<Optimizer::SlotInfo> Optimizer::slots() const {
+    std::vector<SlotInfo> out;
+    for (std::size_t gi = 0; gi < flat_.size(); ++gi)
+        for (const Slot& s : flat_[gi].slots) out.push_back({s.name, gi, s.offset, s.numel});
+    return out;
+}
+
+void Optimizer::grads_to_slab(bool define_all) {
+    for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+        Flat& f = flat_[gi];
+        for (std::size_t j = 0; j < f.slots.size(); ++j) {
+            Tensor& p = groups_[gi].params[j];
+            if (grad_in_slab(gi, j)) continue;
+            Tensor gv = slab_view(f.grad, f.slots[j], p);
+            if (p.grad().defined()) gv.copy_(p.grad());
+            else if (!define_all) continue;
+            else gv.zero_();
+            p.set_grad(gv);
+        }
+    }
+}
+
 const ParamGroup& Optimizer::group(std::size_t i) const {
     PRISM_CHECK(i < groups_.size(), name_, "group ", i, " out of range (", groups_.size(), " groups)");
     return groups_[i];

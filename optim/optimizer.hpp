@@ -53,6 +53,24 @@ class Optimizer {
     std::vector<Tensor> params() const;  // every parameter, group by group
     NamedParams named_params() const;    // with the names used for state
 
+    // The flat slabs, for code that handles every gradient at once (dist::DataParallel reduces
+    // them across processes). Group gi's parameters live in param_slab(gi)[0 .. slab_size(gi)),
+    // their grads at the same offsets of grad_slab(gi); padding between parameters stays zero.
+    float* param_slab(std::size_t gi) const { return floats(flat_.at(gi).param); }
+    float* grad_slab(std::size_t gi) const { return floats(flat_.at(gi).grad); }
+    std::int64_t slab_size(std::size_t gi) const { return flat_.at(gi).size; }
+    struct SlotInfo {
+        std::string name;
+        std::size_t group = 0;
+        std::int64_t offset = 0, numel = 0;  // in floats, within the group's slabs
+    };
+    std::vector<SlotInfo> slots() const;  // every parameter, group by group
+    // Copies every grad that lives elsewhere into the grad slab and re-points it there; with
+    // define_all, a parameter without a grad gets its (zeroed) slab view too, so every
+    // parameter takes part in the next step (what DataParallel needs: all ranks update the
+    // same parameters whatever their own micro-batches touched).
+    void grads_to_slab(bool define_all);
+
     NamedParams state_tensors() const;  // copies, safe to keep
     void load_state_tensors(const NamedParams& state);  // ignores names not starting with "optim."
 

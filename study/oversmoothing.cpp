@@ -1,4 +1,6 @@
 #include "prism/study/oversmoothing.hpp"
+
+#include "prism/study/cell_claim.hpp"
 #include "prism/core/json.hpp"
 
 #include <algorithm>
@@ -441,31 +443,58 @@ StudyResult run_study(const StudyOptions& o, const train::VisionData* preloaded)
             const auto old = read_json(settings_path, "study");
             PRISM_CHECK(old == settings, "study", dir, " holds a run with other settings (", dump_json(old),
                         "; now ", dump_json(settings), "): use another --out or delete that directory");
-        } else {
-            write_file_atomic(settings_path, dump_json(settings, 1) + "\n");
         }
+        const char* who = o.worker.c_str();
         if (fs::exists(result_path)) {
             res.runs.push_back(RunResult::from_json(read_json(result_path, "study")));
             ++res.skipped;
-            std::printf("[%zu/%zu] skip %s: finished earlier (clean %.2f%%)\n", i + 1, n, k.id().c_str(),
+            std::printf("%s[%zu/%zu] skip %s: finished earlier (clean %.2f%%)\n", who, i + 1, n, k.id().c_str(),
                         res.runs.back().clean_accuracy * 100);
             std::fflush(stdout);
             continue;
         }
-        std::printf("[%zu/%zu] start %s%s\n", i + 1, n, k.id().c_str(),
+        std::unique_ptr<CellClaim> claim;
+        if (o.claim_cells) {
+            std::string holder;
+            claim = CellClaim::try_claim(dir + "/claim.lock", o.stale_claim_seconds, &holder);
+            if (!claim) {
+                ++res.elsewhere;
+                std::printf("%s[%zu/%zu] leave %s: claimed by %s\n", who, i + 1, n, k.id().c_str(), holder.c_str());
+                std::fflush(stdout);
+                continue;
+            }
+            if (fs::exists(result_path)) {  // finished by a process that released its claim just now
+                res.runs.push_back(RunResult::from_json(read_json(result_path, "study")));
+                ++res.skipped;
+                continue;
+            }
+        }
+        // (written by the process that runs the cell: with claim_cells, the one holding its claim)
+        if (!fs::exists(settings_path)) write_file_atomic(settings_path, dump_json(settings, 1) + "\n");
+        std::printf("%s[%zu/%zu] start %s%s\n", who, i + 1, n, k.id().c_str(),
                     fs::exists(dir + "/last.safetensors") ? " (resuming from last.safetensors)" : "");
         std::fflush(stdout);
         RunResult r = train_and_evaluate(o, d, k, dir);
         write_file_atomic(result_path, dump_json(r.to_json(), 1) + "\n");  // last: marks the run finished
-        std::printf("[%zu/%zu] done  %s: clean %.2f%%, corrupted mean %.2f%%, last-layer cos sim %.3f "
+        std::printf("%s[%zu/%zu] done  %s: clean %.2f%%, corrupted mean %.2f%%, last-layer cos sim %.3f "
                     "(train %.0f s, eval %.0f s)\n",
-                    i + 1, n, k.id().c_str(), r.clean_accuracy * 100, r.corrupted_mean() * 100,
+                    who, i + 1, n, k.id().c_str(), r.clean_accuracy * 100, r.corrupted_mean() * 100,
                     r.layers.empty() ? 0.0 : r.layers.back().cos_sim, r.train_seconds, r.eval_seconds);
         std::fflush(stdout);
         res.runs.push_back(std::move(r));
         ++res.trained;
     }
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+}
+
+StudyResult collect_study(const StudyOptions& o) {
+    StudyResult res;
+    for (const RunKey& k : study_grid(o)) {
+        const std::string path = (fs::path(o.out_dir) / "runs" / k.id() / "result.json").string();
+        if (fs::exists(path)) res.runs.push_back(RunResult::from_json(read_json(path, "study")));
+        else ++res.elsewhere;
+    }
     return res;
 }
 

@@ -60,6 +60,13 @@ struct StudyOptions {
     std::string command_line;   // recorded in the report
     bool quick = false;         // recorded in the report
     std::string preset_name;    // "quick" | "hour" | "overnight" | "" (recorded in the report)
+    // Several processes sharing out_dir (`--worker` processes, or the ranks of `mpirun prism study
+    // ...`): each takes the cells it can claim (study/cell_claim.hpp: OUT/runs/<id>/claim.lock) and
+    // leaves the ones others hold; a claim untouched for stale_claim_seconds (or whose process
+    // on this host has gone) is taken over, resuming from its last.safetensors.
+    bool claim_cells = false;
+    double stale_claim_seconds = 600;
+    std::string worker;         // prefixes this process's lines, e.g. "rank 1: "
 
     StudyOptions();
     std::int64_t epochs_for(double data_fraction) const;  // fraction_epochs or base.train.epochs
@@ -142,11 +149,17 @@ nlohmann::json run_settings(const StudyOptions& o, const RunKey& k);
 struct StudyResult {
     std::vector<RunResult> runs;  // one per grid cell, grid order
     std::int64_t trained = 0, skipped = 0;
+    std::int64_t elsewhere = 0;   // claim_cells: cells another process holds (not in `runs`)
     double seconds = 0;           // wall time of this invocation
 };
 
 // Loads the dataset once (or uses `preloaded`), then runs or skips every grid cell, printing one
 // line per run. Throws prism::Error when a run directory holds a different run's settings.
 StudyResult run_study(const StudyOptions& o, const train::VisionData* preloaded = nullptr);
+
+// Every cell's result.json, in grid order, as the report needs them (runs finished by any
+// process); `trained`/`skipped` are left to the caller. Cells without one are counted in
+// `elsewhere` and left out.
+StudyResult collect_study(const StudyOptions& o);
 
 }  // namespace prism::study

@@ -89,27 +89,36 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
     ao.lr = opts.lr;
     ao.weight_decay = opts.weight_decay;
     optim::AdamW opt(optim::default_param_groups(model.named_parameters(), opts.weight_decay), ao);
+    dist::SerialCommunicator alone;
+    dist::Communicator& comm = opts.comm ? *opts.comm : alone;
+    const bool main_rank = comm.is_main();  // writes metrics, progress and checkpoints
+    const bool verbose = opts.verbose && main_rank;
+    dist::DataParallel dp(comm, opt, opts.dist);
+    PRISM_CHECK(comm.size() == 1 || train.options().parts == comm.size(), "train", "the loader builds ",
+                train.options().parts, " parts of each batch for ", comm.size(), " ranks");
 
     FitResult res;
     TrainState st;
     const std::string dir = opts.out_dir;
     const std::string last = dir.empty() ? "" : dir + "/last.safetensors";
     const std::string best = dir.empty() ? "" : dir + "/best.safetensors";
-    prepare_out_dir(dir, opts.resume, opts.overwrite, opts.verbose);
+    if (main_rank) prepare_out_dir(dir, opts.resume, opts.overwrite, verbose);
+    comm.barrier("barrier after preparing --out");
     const nlohmann::json run = resume_settings(opts, train);
     if (opts.resume && !last.empty() && std::filesystem::exists(last)) {
         st = resume_from(last, model, opt, &train, config, run);
-        if (opts.verbose)
+        if (verbose)
             std::printf("resumed from %s at step %lld (epoch %lld)\n", last.c_str(), static_cast<long long>(st.step),
                         static_cast<long long>(st.loader.epoch));
     }
     st.run = run;
+    dp.check_parameters("at the start (step " + std::to_string(st.step) + ")");
     res.best_val_accuracy = st.best_metric;
-    JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl", st.log_bytes);
+    JsonlLog log = dir.empty() || !main_rank ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl", st.log_bytes);
     const NonFiniteGuard guard(opts.skip_nonfinite, last);
 
     auto save = [&](const std::string& path) {
-        if (path.empty()) return;
+        if (path.empty() || !main_rank) return;
         check_finite_before_save(model, st.step, path);
         st.log_bytes = log.bytes();
         st.loader = train.state();
@@ -133,17 +142,40 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
         while (train.next(b)) {
             const double lr = schedule.lr_at(st.step);
             opt.set_lr(lr);
-            Tensor logits = forward(b.images);
-            Tensor loss = cross_entropy(logits, b.labels, ce);
-            opt.zero_grad();  // zeroes the grad slab in place; backward then accumulates into it
-            loss.backward();
+            double lv = 0;
+            std::int64_t correct = 0, samples = 0;
+            if (!dp.active()) {
+                Tensor logits = forward(b.images);
+                Tensor loss = cross_entropy(logits, b.labels, ce);
+                opt.zero_grad();  // zeroes the grad slab in place; backward then accumulates into it
+                loss.backward();
+                lv = loss.item();
+                correct = count_correct(logits, b.labels);
+                samples = b.labels.numel();
+            } else {
+                // micro-batches of the global batch, this rank's share; gradients averaged over ranks
+                const auto totals = dp.step(st.step, 3, [&](std::int64_t k, double* stats) {
+                    const auto [lo, hi] = dist::DataParallel::rows(b.global_size, dp.micro_batches(), k);
+                    if (hi == lo) return;
+                    const Tensor x = b.images.narrow(0, lo - b.first_row, hi - lo);
+                    const Tensor y = b.labels.narrow(0, lo - b.first_row, hi - lo);
+                    Tensor logits = forward(x);
+                    Tensor loss = cross_entropy(logits, y, ce) * (static_cast<double>(hi - lo) / b.global_size);
+                    loss.backward();
+                    stats[0] += loss.item();
+                    stats[1] += static_cast<double>(count_correct(logits, y));
+                    stats[2] += static_cast<double>(hi - lo);
+                });
+                lv = totals[0];
+                correct = static_cast<std::int64_t>(totals[1]);
+                samples = static_cast<std::int64_t>(totals[2]);
+            }
             if (opts.after_backward) opts.after_backward(st.step + 1);
-            const double lv = loss.item();
             const double gnorm = opts.grad_clip > 0 ? optim::clip_grad_norm_(opt.params(), opts.grad_clip)
                                                     : optim::clip_grad_norm_(opt.params(), 1e30);
             if (!guard.step_ok(st.step + 1, lv, gnorm, model, st.nonfinite_skipped, log)) {
                 ++st.step;  // the batch is consumed, the model not updated
-                if (opts.verbose) bar.update(b.batch + 1, seen, shown_loss);
+                if (verbose) bar.update(b.batch + 1, seen, shown_loss);
                 if (opts.save_every > 0 && st.step % opts.save_every == 0) save(last);
                 if (opts.max_steps >= 0 && st.step >= opts.max_steps) {
                     stopped = true;
@@ -153,13 +185,14 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
             }
             opt.step();
             ++st.step;
+            dp.maybe_check(st.step);
             shown_loss = seen == 0 ? lv : 0.9 * shown_loss + 0.1 * lv;
             tally.loss_sum += lv;
             ++tally.batches;
-            tally.correct += count_correct(logits, b.labels);
-            tally.samples += b.labels.numel();
-            seen += b.labels.numel();
-            if (opts.verbose) bar.update(b.batch + 1, seen, shown_loss);
+            tally.correct += correct;
+            tally.samples += samples;
+            seen += samples;
+            if (verbose) bar.update(b.batch + 1, seen, shown_loss);
             if (opts.log_every > 0 && st.step % opts.log_every == 0) {
                 const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_t0).count();
                 nlohmann::json rec = {{"type", "step"}, {"step", st.step}, {"epoch", epoch},
@@ -204,7 +237,7 @@ FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, da
                 save(best);
             }
         }
-        if (opts.verbose) bar.finish(summary);
+        if (verbose) bar.finish(summary);
         log.write(rec);
         if (!stopped) ++res.epochs_done;
         save(last);

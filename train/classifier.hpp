@@ -15,6 +15,8 @@
 #include <string>
 
 #include "prism/data/loader.hpp"
+#include "prism/dist/communicator.hpp"
+#include "prism/dist/data_parallel.hpp"
 #include "prism/nn/module.hpp"
 
 namespace prism::train {
@@ -43,6 +45,11 @@ struct ClassifierOptions {
     // to metrics.jsonl: measurements of the model during training, e.g. run_vit's log_smoothing.
     std::int64_t probe_every = 0;
     std::function<nlohmann::json()> probe;
+    // Data-parallel training (dist/data_parallel.hpp): null = this process alone. With several
+    // ranks, the train loader must build part rank() of size() of each batch (LoaderOptions::part);
+    // rank 0 alone writes metrics, progress and checkpoints.
+    dist::Communicator* comm = nullptr;
+    dist::DataParallelOptions dist;
 };
 
 struct EvalResult {

@@ -123,6 +123,11 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
     ao.weight_decay = opts.weight_decay;
     ao.beta2 = 0.99;  // nanoGPT (small batches)
     optim::AdamW opt(optim::default_param_groups(model.named_parameters(), opts.weight_decay), ao);
+    dist::SerialCommunicator alone;
+    dist::Communicator& comm = opts.comm ? *opts.comm : alone;
+    const bool main_rank = comm.is_main();  // writes metrics, samples, progress and checkpoints
+    const bool verbose = opts.verbose && main_rank;
+    dist::DataParallel dp(comm, opt, opts.dist);
 
     LMFitResult res;
     TrainState st;
@@ -130,18 +135,20 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
     const std::string dir = opts.out_dir;
     const std::string last = dir.empty() ? "" : dir + "/last.safetensors";
     const std::string best = dir.empty() ? "" : dir + "/best.safetensors";
-    prepare_out_dir(dir, opts.resume, opts.overwrite, opts.verbose);
+    if (main_rank) prepare_out_dir(dir, opts.resume, opts.overwrite, verbose);
+    comm.barrier("barrier after preparing --out");
     const nlohmann::json config = model.config.to_json();
     const nlohmann::json run = lm_resume_settings(opts, split);
     if (opts.resume && !last.empty() && std::filesystem::exists(last)) {
         st = resume_from(last, model, opt, nullptr, config, run);
-        if (opts.verbose) std::printf("resumed from %s at step %lld\n", last.c_str(), static_cast<long long>(st.step));
+        if (verbose) std::printf("resumed from %s at step %lld\n", last.c_str(), static_cast<long long>(st.step));
     }
     st.run = run;
-    JsonlLog log = dir.empty() ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl", st.log_bytes);
+    dp.check_parameters("at the start (step " + std::to_string(st.step) + ")");
+    JsonlLog log = dir.empty() || !main_rank ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl", st.log_bytes);
     const NonFiniteGuard guard(opts.skip_nonfinite, last);
     auto save = [&](const std::string& path) {
-        if (path.empty()) return;
+        if (path.empty() || !main_rank) return;
         check_finite_before_save(model, st.step, path);
         st.log_bytes = log.bytes();
         io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
@@ -156,20 +163,34 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
     while (st.step < stop_at) {
         const double lr = schedule.lr_at(st.step);
         opt.set_lr(lr);
-        auto [x, y] = train_s.batch(st.step, B);
-        Tensor loss = model.loss(x, y);
-        opt.zero_grad();
-        loss.backward();
+        auto [x, y] = train_s.batch(st.step, B);  // the global batch, the same on every rank
+        double lv = 0;
+        if (!dp.active()) {
+            Tensor loss = model.loss(x, y);
+            opt.zero_grad();
+            loss.backward();
+            lv = loss.item();
+        } else {
+            // micro-batches of the global batch, this rank's share; gradients averaged over ranks
+            lv = dp.step(st.step, 1, [&](std::int64_t k, double* stats) {
+                const auto [lo, hi] = dist::DataParallel::rows(B, dp.micro_batches(), k);
+                if (hi == lo) return;
+                Tensor loss = model.loss(x.narrow(0, lo, hi - lo), y.narrow(0, lo, hi - lo)) *
+                              (static_cast<double>(hi - lo) / B);
+                loss.backward();
+                stats[0] += loss.item();
+            })[0];
+        }
         if (opts.after_backward) opts.after_backward(st.step + 1);
-        const double lv = loss.item();
         const double gnorm = optim::clip_grad_norm_(opt.params(), opts.grad_clip > 0 ? opts.grad_clip : 1e30);
         // A non-finite step consumes its batch without updating the model (or stops the run).
         const bool update = guard.step_ok(st.step + 1, lv, gnorm, model, st.nonfinite_skipped, log);
         if (update) opt.step();
         ++st.step;
+        dp.maybe_check(st.step);
         tokens += B * T;
         if (update) shown = st.step == first_step + 1 || shown == 0 ? lv : 0.9 * shown + 0.1 * lv;
-        if (opts.verbose) bar.update(st.step, tokens, shown);
+        if (verbose) bar.update(st.step, tokens, shown);
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_t0).count();
         if (update && opts.log_every > 0 && st.step % opts.log_every == 0)
             log.write({{"type", "step"}, {"step", st.step}, {"loss", lv}, {"lr", lr}, {"grad_norm", gnorm},
@@ -186,11 +207,11 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
                     st.best_metric = vl;
                     save(best);
                 }
-                if (opts.verbose) {
+                if (verbose) {
                     bar.finish(Error::cat("step ", st.step, ": train loss ", shown, ", val loss ", vl));
                 }
             }
-            if (opts.sample_tokens > 0 && opts.verbose) {
+            if (opts.sample_tokens > 0 && verbose) {
                 const std::string s = sample_text(model, tok, opts.sample_tokens, opts.seed + st.step);
                 std::printf("---- sample ----\n%s\n----------------\n", s.c_str());
                 rec["sample"] = s;
@@ -214,7 +235,8 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
 }
 
 GptRunResult run_gpt(const GptRunOptions& o) {
-    prepare_out_dir(o.train.out_dir, o.train.resume, o.train.overwrite, o.train.verbose);  // refuse before loading the text
+    if (!o.train.comm || o.train.comm->is_main())  // refuse before loading the text
+        prepare_out_dir(o.train.out_dir, o.train.resume, o.train.overwrite, o.train.verbose);
     const data::Corpus corpus = data::load_corpus(o.text);
     const data::Tokenizer tok = data::Tokenizer::make(o.tokenizer, corpus.text, corpus.name);
     const auto ids = tok.encode(corpus.text, corpus.name);

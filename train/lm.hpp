@@ -18,6 +18,8 @@
 
 #include "prism/data/text.hpp"
 #include "prism/data/tokenizer.hpp"
+#include "prism/dist/communicator.hpp"
+#include "prism/dist/data_parallel.hpp"
 #include "prism/models/gpt.hpp"
 
 namespace prism::train {
@@ -46,6 +48,11 @@ struct LMOptions {
     // (batch size, seed, schedule, token counts and a hash of the tokens): run_gpt adds the text.
     nlohmann::json run_config = nlohmann::json::object();
     std::function<void(std::int64_t step)> after_backward;  // test hook: after backward, before any check
+    // Data-parallel training (dist/data_parallel.hpp): null = this process alone. Every rank
+    // draws the same global batch of windows and trains on its micro-batches of it; rank 0 alone
+    // writes metrics, samples, progress and checkpoints.
+    dist::Communicator* comm = nullptr;
+    dist::DataParallelOptions dist;
 };
 
 struct LMEvalResult {

@@ -64,7 +64,9 @@ data::Augment training_augment(const VitRunOptions& o, const VisionData& data) {
 }
 
 VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
-    prepare_out_dir(o.train.out_dir, o.train.resume, o.train.overwrite, o.train.verbose);  // refuse before loading the data
+    const bool main_rank = !o.train.comm || o.train.comm->is_main();
+    if (main_rank)  // refuse before loading the data
+        prepare_out_dir(o.train.out_dir, o.train.resume, o.train.overwrite, o.train.verbose);
     VisionData loaded;
     if (!preloaded) loaded = load_vision_data(o.dataset, o.seed);
     const VisionData& data = preloaded ? *preloaded : loaded;
@@ -90,11 +92,16 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
     lo.seed = o.seed;
     lo.norm = norm_of(r.config);
     lo.augment = training_augment(o, data);
+    if (o.train.comm) {  // each rank builds its own part of every batch
+        lo.part = o.train.comm->rank();
+        lo.parts = o.train.comm->size();
+    }
     data::DataLoader train(data.train, train_idx, lo);
     data::LoaderOptions eo = lo;
     eo.shuffle = false;
     eo.augment = {};
     eo.batch_size = 500;
+    eo.part = 0, eo.parts = 1;  // every rank validates on the whole set (same model, same result)
     const bool has_val = !split.val.empty();
     std::optional<data::DataLoader> val;
     if (has_val) val.emplace(data.train, split.val, eo);
@@ -121,6 +128,7 @@ VitRunResult run_vit(const VitRunOptions& o, const VisionData* preloaded) {
     auto forward = [&](const Tensor& x) { return model.forward(x); };
     r.fit = fit_classifier(model, forward, train, has_val ? &*val : nullptr, to, r.config.to_json());
 
+    if (!main_rank) return r;  // rank 0 reports the test accuracy
     // test accuracy of the best checkpoint (by validation accuracy), else of the final model
     const std::string best = o.train.out_dir.empty() ? "" : o.train.out_dir + "/best.safetensors";
     if (!best.empty() && std::filesystem::exists(best) && r.fit.finished)

@@ -34,18 +34,18 @@ inline std::string sh_quote(const std::string& s) {
     return q + "'";
 }
 
-// Runs `prism args...` with `env` (NAME=VALUE pairs added to the environment) under a
-// `timeout` of `timeout_s` seconds (a hang sets timed_out). Standard input is /dev/null.
-inline CliResult run_cli(const std::vector<std::string>& args,
-                         const std::vector<std::pair<std::string, std::string>>& env = {},
-                         int timeout_s = 120) {
+// Runs argv[0] with arguments argv[1..] and `env` (NAME=VALUE pairs added to the environment)
+// under a `timeout` of `timeout_s` seconds (a hang sets timed_out). Standard input is /dev/null.
+inline CliResult run_command(const std::vector<std::string>& argv,
+                             const std::vector<std::pair<std::string, std::string>>& env = {},
+                             int timeout_s = 120) {
     char tmpl[] = "/tmp/prism-cli-XXXXXX";
     const char* dir = mkdtemp(tmpl);
     const std::string out_f = std::string(dir) + "/out", err_f = std::string(dir) + "/err";
     std::string cmd = "env";
     for (const auto& [k, v] : env) cmd += " " + sh_quote(k + "=" + v);
-    cmd += " timeout -k 5 " + std::to_string(timeout_s) + " " + sh_quote(cli_path());
-    for (const auto& a : args) cmd += " " + sh_quote(a);
+    cmd += " timeout -k 5 " + std::to_string(timeout_s);
+    for (const auto& a : argv) cmd += " " + sh_quote(a);
     cmd += " </dev/null >" + sh_quote(out_f) + " 2>" + sh_quote(err_f);
     const int st = std::system(cmd.c_str());
     CliResult r;
@@ -70,6 +70,15 @@ inline CliResult run_cli(const std::vector<std::string>& args,
     std::remove(err_f.c_str());
     rmdir(dir);
     return r;
+}
+
+// Runs `prism args...` (the built program) as run_command does.
+inline CliResult run_cli(const std::vector<std::string>& args,
+                         const std::vector<std::pair<std::string, std::string>>& env = {},
+                         int timeout_s = 120) {
+    std::vector<std::string> argv{cli_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv, env, timeout_s);
 }
 
 }  // namespace prism::test

@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(tour_programs_run_and_say_ok) {
 // `folder/file.ext` and `folder/file.ext:symbol` in backticks: the file exists, and the
 // symbol's last component (after ::) appears in it as a whole word.
 BOOST_AUTO_TEST_CASE(named_files_and_functions_exist) {
-    const std::regex ref(R"(`((?:core|ops|autograd|nn|models|optim|io|data|train|diag|study|cli|bench|tests|examples|docs|include)/[A-Za-z0-9_./-]+\.(?:cpp|hpp|md|py|sh|build))(?::([A-Za-z_][A-Za-z0-9_:~]*))?`)");
+    const std::regex ref(R"(`((?:core|ops|autograd|nn|models|optim|io|data|dist|train|diag|study|cli|bench|tests|examples|docs|include)/[A-Za-z0-9_./-]+\.(?:cpp|hpp|md|py|sh|build))(?::([A-Za-z_][A-Za-z0-9_:~]*))?`)");
     int checked = 0;
     for (const auto& doc : doc_files()) {
         const std::string text = slurp(doc);
