@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "prism/autograd/backward_hooks.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/autograd/node.hpp"
 #include "prism/core/layout.hpp"
@@ -16,6 +17,7 @@ namespace prism {
 
 namespace {
 thread_local bool g_grad_enabled = true;
+thread_local const BackwardHooks* g_hooks = nullptr;
 
 // acc += g (same shape). The first gradient is adopted without a copy when that is safe;
 // later ones are added in place when nobody else can see acc's memory.
@@ -41,6 +43,10 @@ void accumulate(std::shared_ptr<TensorImpl>& acc, const Tensor& g, bool leaf) {
     }
 }
 }  // namespace
+
+BackwardHooksScope::BackwardHooksScope(BackwardHooks hooks) : hooks_(std::move(hooks)), prev_(g_hooks) { g_hooks = &hooks_; }
+BackwardHooksScope::~BackwardHooksScope() { g_hooks = prev_; }
+const BackwardHooks* BackwardHooksScope::current() { return g_hooks; }
 
 bool grad_enabled() { return g_grad_enabled; }
 void set_grad_enabled(bool on) { g_grad_enabled = on; }
@@ -97,10 +103,31 @@ void run_backward(const Tensor& root, const Tensor& grad_root) {
     if (root.grad_fn()) grads[root.get()] = grad_root.impl_ptr();
     else if (root.requires_grad()) accumulate(root.get()->grad, grad_root, true);
 
+    // BackwardHooks: how many nodes of this graph still have to run before each leaf is final
+    const BackwardHooks* hooks = g_hooks;
+    std::unordered_map<TensorImpl*, int> pending;
+    if (hooks && hooks->leaf_ready)
+        for (TensorImpl* impl : order)
+            for (const Tensor& in : impl->grad_fn->inputs)
+                if (in.defined() && !in.grad_fn() && in.requires_grad()) ++pending[in.get()];
+    auto node_finished = [&](TensorImpl* impl, bool ran) {
+        if (!hooks) return;
+        if (hooks->leaf_ready)
+            for (const Tensor& in : impl->grad_fn->inputs) {
+                if (!in.defined() || in.grad_fn() || !in.requires_grad()) continue;
+                auto p = pending.find(in.get());
+                if (p != pending.end() && --p->second == 0 && in.get()->grad) hooks->leaf_ready(in.get());
+            }
+        if (ran && hooks->node_done) hooks->node_done();
+    };
+
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
         TensorImpl* impl = *it;
         auto found = grads.find(impl);
-        if (found == grads.end()) continue;  // no gradient reached this tensor
+        if (found == grads.end()) {  // no gradient reached this tensor
+            node_finished(impl, false);
+            continue;
+        }
         Tensor g(std::move(found->second));
         grads.erase(found);
         if (impl->retains_grad) accumulate(impl->grad, g.clone(), true);
@@ -122,6 +149,7 @@ void run_backward(const Tensor& root, const Tensor& grad_root) {
             if (in.grad_fn()) accumulate(grads[in.get()], gins[i], false);
             else accumulate(in.get()->grad, gins[i], true);
         }
+        node_finished(impl, true);
     }
 }
 

@@ -128,6 +128,8 @@ int measure(const DistBenchOptions& o) {
                               {"reduce_in_step_ms", median(reduce_s) * 1e3},
                               {"allreduce_ms", median(pure_s) * 1e3},
                               {"gradient_mb", dp.gradient_floats() * 4.0 / 1e6},
+                              {"buckets", dp.num_buckets()},
+                              {"buckets_started_in_backward", dp.last_buckets_in_backward()},
                               {"steps", o.steps}};
     std::printf("%s\n", j.dump().c_str());
     return 0;

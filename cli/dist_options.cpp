@@ -20,6 +20,10 @@ void add_dist_options(CLI::App* cmd, DistArgs& a) {
     cmd->add_option("--check-every", a.dp.check_every,
                     "under mpirun: compare parameter checksums across ranks every N steps (0: only at the start)")
         ->capture_default_str();
+    cmd->add_option("--bucket-mb", a.dp.bucket_mb,
+                    "under mpirun: gradients are reduced in buckets of this many MB, each started during backward as "
+                    "soon as its gradients are final")
+        ->capture_default_str();
     cmd->add_option("--collective-timeout", a.collective_timeout,
                     "under mpirun: seconds a collective may wait for the other ranks before the job ends with an "
                     "error naming it (0: wait for ever)")

@@ -184,7 +184,7 @@ const std::vector<Rule>& rules() {
             {"*", "--skip-nonfinite", every},
             {"*", "--micro-batches", in_range(integer_in(1, 65536))}, {"*", "--check-every", every},
             {"*", "--log-every", every}, {"study oversmoothing", "--stale-claim", in_range(number_at_least(1))},
-            {"*", "--collective-timeout", nonneg},
+            {"*", "--collective-timeout", nonneg}, {"*", "--bucket-mb", in_range(number_at_least(0, true))},
             {"*", "--init-norm", in_range(number_at_least(0, true))}, {"*", "--init", one_of({"default", "matched"})},
             {"study oversmoothing", "--init-steps", every}, {"study oversmoothing", "--init-batch", count},
             {"study oversmoothing", "--task", one_of({"vit", "lm"})},

@@ -57,6 +57,15 @@ class Communicator {
     // data[0..bytes) <- root's, on every rank.
     virtual void broadcast(void* data, std::size_t bytes, int root, const std::string& what) = 0;
     virtual void barrier(const std::string& what) = 0;
+
+    // Non-blocking forms: start now, then test() (progresses it; true once done) or wait() (until
+    // done or the timeout). Buffers stay in use until then. Every rank must start the same
+    // collectives in the same order; they may finish in any order.
+    using Request = std::int64_t;
+    virtual Request start_allreduce_sum(float* data, std::int64_t n, const std::string& what) = 0;
+    virtual Request start_allgather(const float* send, float* recv, std::int64_t n, const std::string& what) = 0;
+    virtual bool test(Request r) = 0;
+    virtual void wait(Request r) = 0;
     // Ends every rank of the job with `code` (after this rank printed why). Serial: std::exit.
     [[noreturn]] virtual void abort(int code) = 0;
 
@@ -78,6 +87,13 @@ class SerialCommunicator final : public Communicator {
     void allgather_bytes(const void* send, void* recv, std::size_t bytes, const std::string& what) override;
     void broadcast(void*, std::size_t, int, const std::string&) override {}
     void barrier(const std::string&) override {}
+    Request start_allreduce_sum(float*, std::int64_t, const std::string&) override { return 0; }
+    Request start_allgather(const float* send, float* recv, std::int64_t n, const std::string& what) override {
+        allgather(send, recv, n, what);
+        return 0;
+    }
+    bool test(Request) override { return true; }
+    void wait(Request) override {}
     [[noreturn]] void abort(int code) override;
 };
 

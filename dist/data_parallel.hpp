@@ -8,7 +8,12 @@
 //     forward -> loss_k * (rows in k / n) -> backward; the slab is folded into this rank's
 //     sum in order of k (with one micro-batch per rank, the slab is that sum);
 //   the ranks' sums are added: MPI_Allreduce (fast, the library's order of additions), or with
-//     deterministic_reduce an allgather and a sum in rank order on every rank;
+//     deterministic_reduce an allgather and a sum in rank order on every rank. The slabs are
+//     reduced in buckets of about bucket_mb, each started (non-blocking) during the last
+//     micro-batch's backward as soon as all of its parameters' gradients are final
+//     (autograd/backward_hooks.hpp), so communication overlaps the rest of backward. Buckets
+//     start in one fixed order on every rank (the weight-decay group from its last parameter
+//     back, then the other group), a bucket ready early waiting for the ones before it;
 //   every rank then holds the gradient of the mean loss over the whole global batch, clips and
 //   steps its optimizer identically, so parameters stay equal (check_parameters verifies it).
 //
@@ -34,6 +39,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -46,6 +52,7 @@ struct DataParallelOptions {
     std::int64_t micro_batches = 0;    // per global batch over all ranks; 0: one per rank
     bool deterministic_reduce = false;  // fixed-order sum of the ranks' gradients (allgather)
     std::int64_t check_every = 100;     // compare parameter checksums every N steps (0: only at the start)
+    double bucket_mb = 4;               // gradient bucket size (MB of float32) reduced as one message
 };
 
 class DataParallel {
@@ -71,7 +78,8 @@ class DataParallel {
     std::vector<double> step(std::int64_t global_step, std::size_t nstats,
                              const std::function<void(std::int64_t k, double* stats)>& micro);
 
-    // Wall time of the last step's gradient reduction (allreduce or allgather + sum), seconds.
+    // Wall time of the last step's gradient reduction after backward (the part of the allreduce
+    // or allgather + sum that backward did not hide), seconds.
     double last_reduce_seconds() const { return reduce_s_; }
     // Floats one rank sends into the reduction per step (all groups' slabs, padding included).
     std::int64_t gradient_floats() const;
@@ -82,8 +90,23 @@ class DataParallel {
     // check_parameters every check_every steps (and never at step 0 unless asked directly).
     void maybe_check(std::int64_t step);
 
+    std::size_t num_buckets() const { return buckets_.size(); }
+    // Buckets of the last step whose reduction started during backward (the rest started after it).
+    std::size_t last_buckets_in_backward() const { return in_backward_; }
+
    private:
-    void reduce_gradients(std::int64_t global_step);
+    struct Bucket {
+        std::size_t group = 0;
+        std::int64_t begin = 0, end = 0;  // floats within the group's slabs
+        int waiting = 0;                  // parameters whose gradient is not final yet (this step)
+        bool launched = false;
+        Communicator::Request req = 0;
+        std::vector<float> gathered;      // deterministic_reduce: every rank's part
+    };
+    void start_step_buckets();
+    void launch_ready(std::int64_t global_step);           // buckets next in order whose gradients are final
+    void launch(Bucket& b, std::int64_t global_step);
+    void finish_reduction(std::int64_t global_step);       // launch the rest, wait, fixed-order sums
     void inject_fault(std::int64_t step);  // PRISM_DIST_FAULT (see above)
 
     Communicator& comm_;
@@ -91,7 +114,9 @@ class DataParallel {
     DataParallelOptions o_;
     std::int64_t S_ = 1;
     std::vector<std::vector<float>> acc_;  // per group: this rank's sum over its micro-batches (when > 1)
-    std::vector<float> gathered_;          // deterministic_reduce: every rank's slab
+    std::vector<Bucket> buckets_;          // in launch order
+    std::size_t next_launch_ = 0, in_backward_ = 0;
+    std::unordered_map<const TensorImpl*, std::size_t> bucket_of_;  // parameter -> bucket
     std::string fault_;                    // PRISM_DIST_FAULT kind, "" when unset
     std::int64_t fault_rank_ = -1, fault_step_ = -1;
     double reduce_s_ = 0;

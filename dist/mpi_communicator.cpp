@@ -13,6 +13,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <thread>
 
 namespace prism::dist {
@@ -47,16 +48,42 @@ class MpiCommunicator final : public Communicator {
     std::string backend() const override { return "mpi"; }
 
     void allreduce_sum(float* data, std::int64_t n, const std::string& what) override {
-        MPI_Request req;
-        check(MPI_Iallreduce(MPI_IN_PLACE, data, count(n, what), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &req), what);
-        wait(req, what);
+        wait(start_allreduce_sum(data, n, what));
     }
 
     void allgather(const float* send, float* recv, std::int64_t n, const std::string& what) override {
+        wait(start_allgather(send, recv, n, what));
+    }
+
+    Request start_allreduce_sum(float* data, std::int64_t n, const std::string& what) override {
+        MPI_Request req;
+        check(MPI_Iallreduce(MPI_IN_PLACE, data, count(n, what), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &req), what);
+        return keep(req, what);
+    }
+
+    Request start_allgather(const float* send, float* recv, std::int64_t n, const std::string& what) override {
         MPI_Request req;
         check(MPI_Iallgather(send, count(n, what), MPI_FLOAT, recv, count(n, what), MPI_FLOAT, MPI_COMM_WORLD, &req),
               what);
-        wait(req, what);
+        return keep(req, what);
+    }
+
+    bool test(Request r) override {
+        auto it = pending_.find(r);
+        if (it == pending_.end()) return true;
+        int done = 0;
+        check(MPI_Test(&it->second.req, &done, MPI_STATUS_IGNORE), it->second.what);
+        if (done) pending_.erase(it);
+        return done != 0;
+    }
+
+    void wait(Request r) override {
+        auto it = pending_.find(r);
+        if (it == pending_.end()) return;
+        const Pending p = it->second;
+        pending_.erase(it);
+        MPI_Request req = p.req;
+        wait(req, p.what);
     }
 
     void allgather_bytes(const void* send, void* recv, std::size_t bytes, const std::string& what) override {
@@ -123,7 +150,18 @@ class MpiCommunicator final : public Communicator {
         }
     }
 
+    struct Pending {
+        MPI_Request req;
+        std::string what;
+    };
+    Request keep(MPI_Request req, const std::string& what) {
+        pending_[next_id_] = {req, what};
+        return next_id_++;
+    }
+
     int rank_ = 0, size_ = 1;
+    std::map<Request, Pending> pending_;  // started, not yet seen complete
+    Request next_id_ = 1;
 };
 
 }  // namespace

@@ -15,6 +15,8 @@
 #include "../train/jsonl_records.hpp"
 #include "../train/synthetic_images.hpp"
 #include "dist_text.hpp"
+#include "prism/autograd/backward_hooks.hpp"
+#include "prism/autograd/functions.hpp"
 #include "prism/data/loader.hpp"
 #include "prism/dist/checksum.hpp"
 #include "prism/dist/communicator.hpp"
@@ -105,6 +107,30 @@ BOOST_AUTO_TEST_CASE(checksums_tell_bit_patterns_apart_and_serial_check_passes) 
     BOOST_TEST(dst[0] == 3.0f);
     BOOST_TEST(dst[1] == 4.0f);
     BOOST_CHECK_THROW(dist::check_same(one, {"w"}, {1, 2}, "test"), Error);
+}
+
+BOOST_AUTO_TEST_CASE(backward_hooks_report_each_parameter_once_when_its_gradient_is_final) {
+    // y = sum(w * x + w * w + b): w feeds two nodes, b one; x is not a leaf that needs a gradient
+    Tensor w = Tensor::from_vector<float>({1, 2, 3}, {3}).requires_grad_(true);
+    Tensor b = Tensor::from_vector<float>({0.5f, 0.5f, 0.5f}, {3}).requires_grad_(true);
+    Tensor x = Tensor::from_vector<float>({4, 5, 6}, {3});
+    std::vector<std::pair<TensorImpl*, std::vector<float>>> ready;
+    int nodes = 0;
+    {
+        BackwardHooksScope scope(BackwardHooks{
+            [&](TensorImpl* leaf) { ready.emplace_back(leaf, Tensor(leaf->grad).to_vector<float>()); },
+            [&] { ++nodes; }});
+        sum(w * x + w * w + b).backward();
+    }
+    BOOST_REQUIRE_EQUAL(ready.size(), 2u);
+    for (const auto& [leaf, g] : ready) {
+        BOOST_TEST((leaf == w.get() || leaf == b.get()));
+        // the gradient it saw is the final one
+        BOOST_TEST(g == (leaf == w.get() ? w.grad() : b.grad()).to_vector<float>());
+    }
+    BOOST_TEST(ready[0].first != ready[1].first);
+    BOOST_TEST(nodes >= 4);
+    BOOST_TEST(BackwardHooksScope::current() == nullptr);
 }
 
 BOOST_AUTO_TEST_CASE(micro_batches_in_one_process_train_like_one_batch) {

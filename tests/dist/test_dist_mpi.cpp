@@ -76,6 +76,21 @@ BOOST_AUTO_TEST_CASE(two_ranks_deterministic_reduce_equal_one_process_with_two_m
     BOOST_TEST(r.out.find(summary) == r.out.rfind(summary), r.out);
 }
 
+BOOST_AUTO_TEST_CASE(bucket_size_changes_no_bit) {
+    if (!mpi_usable()) return;
+    TmpDir d;
+    const auto text = write_dist_text(d);
+    // one bucket per parameter (started during backward, in a fixed order) against the whole slab in one
+    ok(mpi2(gpt_args(text, d / "small"), {"--deterministic-reduce", "--bucket-mb", "0.000001"}));
+    ok(mpi2(gpt_args(text, d / "large"), {"--deterministic-reduce", "--bucket-mb", "1000"}));
+    ok(mpi2(gpt_args(text, d / "small_ar"), {"--bucket-mb", "0.000001"}));
+    ok(one(gpt_args(text, d / "one"), {"--micro-batches", "2"}));
+    BOOST_TEST(losses(d / "small") == losses(d / "large"));
+    check_checkpoints_identical(d / "small/last.safetensors", d / "large/last.safetensors");
+    check_checkpoints_identical(d / "small/last.safetensors", d / "one/last.safetensors");
+    check_checkpoints_identical(d / "small/last.safetensors", d / "small_ar/last.safetensors");  // 2 ranks: a + b either way
+}
+
 BOOST_AUTO_TEST_CASE(two_ranks_allreduce_follow_the_plain_single_process_loss_curve) {
     if (!mpi_usable()) return;
     TmpDir d;
