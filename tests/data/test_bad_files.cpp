@@ -6,6 +6,7 @@
 #include <stb/stb_image_write.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "../helpers.hpp"
 #include "no_block.hpp"
@@ -182,6 +183,31 @@ BOOST_AUTO_TEST_CASE(image_folder_skips_fifos_and_reads_the_images) {
         test::error_without_blocking([&] { n = load_image_folder(d.path.string(), {3, 8, 8}).size(); }, d / "a/2.png");
     BOOST_TEST(msg == "");
     BOOST_TEST(n == 2);
+}
+
+// A 56-byte BMP whose header declares 1,372,160 x 35 pixels (found by fuzz/, regress_bmp_rows_past_eof):
+// stb read the missing rows as zeros, decoding 144 MB from 56 bytes (30 s under ASan). The pixel
+// rows must be in the file; a whole BMP still loads, the same file one byte short does not.
+BOOST_AUTO_TEST_CASE(bmp_whose_rows_run_past_the_end_is_refused) {
+    test::TmpDir d;
+    const std::vector<std::uint8_t> bomb = {
+        0x42, 0x4d, 0x76, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfa, 0x00, 0x36, 0x00, 0x00, 0x00, 0x28, 0x00,
+        0x00, 0x00, 0x00, 0xf8, 0x14, 0x00, 0x23, 0x00, 0x00, 0x00, 0x01, 0x00, 0x18, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x4e, 0x00, 0x00, 0xe1, 0x06, 0x25, 0x25, 0x4a, 0x4a,
+        0x4a, 0x6f, 0x6f, 0x6f, 0x94, 0x94, 0x94, 0x00};
+    const std::string bomb_path = d / "bomb.bmp";
+    std::ofstream(bomb_path, std::ios::binary).write(reinterpret_cast<const char*>(bomb.data()), bomb.size());
+    test::check_error([&] { load_image(bomb_path, {3, 8, 8}); }, {bomb_path, "corrupt BMP", "past the end"});
+
+    const std::string whole = d / "whole.bmp";
+    std::vector<std::uint8_t> px(5 * 3 * 3, 77);
+    BOOST_REQUIRE(stbi_write_bmp(whole.c_str(), 5, 3, 3, px.data()));
+    BOOST_TEST(load_image(whole, {3, 8, 8})[0] == 77);
+    const auto size = fs::file_size(whole);
+    const std::string cut = d / "cut.bmp";
+    fs::copy_file(whole, cut);
+    fs::resize_file(cut, size - 1);
+    test::check_error([&] { load_image(cut, {3, 8, 8}); }, {cut, "corrupt BMP"});
 }
 
 // ---- 3. an empty split is empty -------------------------------------------------------------
