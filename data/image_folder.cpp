@@ -65,7 +65,9 @@ static bool png_chunks_fit(const std::vector<std::uint8_t>& b) {
 // An uncompressed BMP holds its pixels as rows of ceil(width x bits / 32) 4-byte words from the
 // offset in its header; stb reads rows past the end of the file as zeros. A 56-byte BMP declaring
 // 1,372,160 x 35 pixels decoded to 144 MB of zeros and took 30 s under ASan (found by fuzz/): the
-// pixel data must be in the file. (stb decodes BI_RGB and BI_BITFIELDS only; it refuses RLE.)
+// pixel data must be in the file. (stb refuses RLE and reads every other compression value as
+// plain rows: a 40-byte BMP with compression 0xff7f0000 and 37 x 8,388,807 1-bit pixels, the
+// second finding, `regress_bmp_odd_compression`.)
 static bool bmp_pixels_fit(const std::vector<std::uint8_t>& b) {
     if (b.size() < 2 || b[0] != 'B' || b[1] != 'M') return true;  // not a BMP
     if (b.size() < 26) return false;                                 // no room for the headers
@@ -78,7 +80,8 @@ static bool bmp_pixels_fit(const std::vector<std::uint8_t>& b) {
     } else {             // BITMAPINFOHEADER and later: signed 32-bit sizes (height < 0: top-down rows)
         if (b.size() < 34) return false;
         width = std::int32_t(u32(18)), height = std::int32_t(u32(22)), bits = u16(28);
-        if (u32(30) != 0 && u32(30) != 3) return true;  // compressed: stb refuses it itself
+        // stb refuses only RLE (1, 2); any other compression value it decodes as plain rows
+        if (u32(30) == 1 || u32(30) == 2) return true;
     }
     if (width <= 0 || height == 0 || bits <= 0) return true;  // stb refuses these itself
     const std::uint64_t row = (static_cast<std::uint64_t>(width) * bits + 31) / 32 * 4;  // < 2^53
@@ -100,8 +103,12 @@ std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderO
         throw Error("load_image", path, ": cannot decode image (corrupt PNG: a chunk runs past the end of the file)");
     if (!bmp_pixels_fit(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt BMP: its pixel rows run past the end of the file)");
-    if (int iw = 0, ih = 0, ic = 0; stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &iw, &ih, &ic) &&
-                                    std::int64_t{iw} * ih > kMaxImagePixels)
+    int iw = 0, ih = 0, ic = 0;
+    if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &iw, &ih, &ic)) {
+        const char* why = stbi_failure_reason();  // no size known: the pixel cap cannot be checked
+        throw Error("load_image", path, ": cannot decode image (", why ? why : "unknown reason", ")");
+    }
+    if (std::int64_t{iw} * ih > kMaxImagePixels)
         throw Error("load_image", path, ": image is ", iw, "x", ih, " pixels, more than the ", kMaxImagePixels,
                     " (8192x8192) prism decodes");
     int w = 0, h = 0, c = 0;

@@ -198,6 +198,15 @@ BOOST_AUTO_TEST_CASE(bmp_whose_rows_run_past_the_end_is_refused) {
     const std::string bomb_path = d / "bomb.bmp";
     std::ofstream(bomb_path, std::ios::binary).write(reinterpret_cast<const char*>(bomb.data()), bomb.size());
     test::check_error([&] { load_image(bomb_path, {3, 8, 8}); }, {bomb_path, "corrupt BMP", "past the end"});
+    // the second finding (regress_bmp_odd_compression): 40 bytes, compression 0xff7f0000 (stb reads
+    // it as plain rows), 37 x 8,388,807 1-bit pixels stored top-down
+    const std::vector<std::uint8_t> odd = {
+        0x42, 0x4d, 0x76, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x00, 0x02, 0x00, 0x00, 0x00, 0x28, 0x00,
+        0x00, 0x00, 0x25, 0x00, 0x00, 0x00, 0x39, 0xff, 0x7f, 0xff, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00,
+        0x7f, 0xff, 0xff, 0xff, 0x01, 0x5d, 0xbc, 0x05};
+    const std::string odd_path = d / "odd.bmp";
+    std::ofstream(odd_path, std::ios::binary).write(reinterpret_cast<const char*>(odd.data()), odd.size());
+    test::check_error([&] { load_image(odd_path, {3, 8, 8}); }, {odd_path, "corrupt BMP"});
 
     const std::string whole = d / "whole.bmp";
     std::vector<std::uint8_t> px(5 * 3 * 3, 77);
