@@ -2,20 +2,14 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 
 #include "prism/autograd/functions.hpp"
 #include "prism/autograd/grad_mode.hpp"
-#include "prism/io/checkpoint.hpp"
 #include "prism/optim/adamw.hpp"
-#include "prism/optim/clip.hpp"
 #include "prism/optim/schedule.hpp"
-#include "prism/train/jsonl.hpp"
-#include "prism/train/nonfinite.hpp"
-#include "prism/train/out_dir.hpp"
+#include "prism/train/loop.hpp"
 #include "prism/train/progress.hpp"
 #include "prism/train/resume_check.hpp"
-#include "prism/train/train_state.hpp"
 
 namespace prism::train {
 
@@ -75,179 +69,136 @@ nlohmann::json resume_settings(const ClassifierOptions& opts, const data::DataLo
     return run;
 }
 
+namespace {
+
+// One epoch in this process: from where the loader stands (mid-epoch after a resume) to its
+// end, or to where max_steps stops the run.
+struct EpochRun {
+    std::int64_t epoch, first_batch;  // first_batch > 0 when resumed mid-epoch
+    Progress bar;
+    double shown_loss = 0;            // smoothed loss on the bar
+    std::int64_t seen = 0;            // samples trained on in this process (throughput)
+    bool stopped = false;             // max_steps ended the run in this epoch
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+
+    EpochRun(const data::DataLoader::State& at, std::int64_t epochs, std::int64_t per_epoch)
+        : epoch(at.epoch),
+          first_batch(at.batch),
+          bar("epoch " + std::to_string(at.epoch + 1) + "/" + std::to_string(epochs), per_epoch, "samples",
+              at.batch) {}
+};
+
+// The steps of one epoch: cross-entropy and the accuracy tally on each batch, "step" and
+// "probe" records, --save-every and --max-steps.
+void train_epoch(TrainLoop& loop, const ClassifierForward& forward, data::DataLoader& train,
+                 const ClassifierOptions& opts, EpochRun& e) {
+    CrossEntropyOptions ce;
+    ce.label_smoothing = opts.label_smoothing;
+    TrainState::EpochTally& tally = loop.state().tally;  // restored by a resume, so it covers the whole epoch
+    for (data::Batch b; !e.stopped && train.next(b);) {
+        // rows [lo, hi) of the global batch: logits (rows, K), mean loss; stats[1] correct, stats[2] rows
+        const StepResult s = loop.train_step(b.global_size, 3, [&](std::int64_t lo, std::int64_t hi, double* stats) {
+            const Tensor y = b.labels.narrow(0, lo - b.first_row, hi - lo);
+            Tensor logits = forward(b.images.narrow(0, lo - b.first_row, hi - lo));
+            Tensor loss = cross_entropy(logits, y, ce);
+            stats[1] += static_cast<double>(count_correct(logits, y));
+            stats[2] += static_cast<double>(hi - lo);
+            return loss;
+        });
+        if (s.updated) {
+            const auto samples = static_cast<std::int64_t>(s.stats[2]);
+            e.shown_loss = e.seen == 0 ? s.loss : 0.9 * e.shown_loss + 0.1 * s.loss;
+            tally.loss_sum += s.loss;
+            ++tally.batches;
+            tally.correct += static_cast<std::int64_t>(s.stats[1]);
+            tally.samples += samples;
+            e.seen += samples;
+        }
+        if (loop.verbose()) e.bar.update(b.batch + 1, e.seen, e.shown_loss);
+        if (s.updated && loop.every(opts.log_every)) {
+            const double secs = seconds_since(e.t0);
+            loop.log_step(s, {{"epoch", e.epoch}, {"samples_per_s", secs > 0 ? e.seen / secs : 0.0}});
+        }
+        if (s.updated && opts.probe && loop.every(opts.probe_every)) {
+            nlohmann::json rec = {{"type", "probe"}, {"step", loop.step()}, {"epoch", e.epoch}};
+            rec.update(opts.probe());
+            loop.log(rec);
+        }
+        if (loop.every(opts.save_every)) loop.save_last();
+        e.stopped = loop.max_steps_reached();
+    }
+}
+
+// The end of an epoch, or of the part of it max_steps let run: the "epoch" record, validation
+// accuracy (best.safetensors when it is the highest so far), last.safetensors.
+void end_epoch(TrainLoop& loop, nn::Module& model, const ClassifierForward& forward, data::DataLoader* val,
+               EpochRun& e) {
+    TrainState& st = loop.state();
+    const double secs = seconds_since(e.t0);
+    const double train_loss = st.tally.batches ? st.tally.loss_sum / st.tally.batches : 0.0;
+    // train_loss/train_accuracy cover every batch of the epoch, also across a resume;
+    // seconds and samples_per_s cover this process's part (from resumed_at_batch on).
+    nlohmann::json rec = {
+        {"type", "epoch"},
+        {"epoch", e.epoch},
+        {"step", st.step},
+        {"train_loss", train_loss},
+        {"train_accuracy", st.tally.samples ? static_cast<double>(st.tally.correct) / st.tally.samples : 0.0},
+        {"samples_per_s", secs > 0 ? e.seen / secs : 0.0},
+        {"seconds", secs}};
+    if (e.first_batch > 0) rec["resumed_at_batch"] = e.first_batch;
+    if (st.nonfinite_skipped > 0) rec["nonfinite_skipped"] = st.nonfinite_skipped;
+    if (e.stopped) rec["complete"] = false;  // max_steps ended it: the resumed run writes the whole epoch
+    else st.tally = {};                      // the epoch is done; checkpoints from here on start the next
+    std::string summary = Error::cat("loss ", train_loss);
+    if (!e.stopped && val) {
+        const EvalResult v = evaluate(model, forward, *val);
+        rec["val_accuracy"] = v.accuracy;
+        rec["val_loss"] = v.loss;
+        summary += Error::cat(", val acc ", v.accuracy * 100, "%");
+        if (std::isfinite(v.loss) && v.accuracy > st.best_metric) {  // a NaN model is never "best"
+            st.best_metric = v.accuracy;
+            loop.save_best();
+        }
+    }
+    if (loop.verbose()) e.bar.finish(summary);
+    loop.log(rec);
+    loop.save_last();
+}
+
+}  // namespace
+
 FitResult fit_classifier(nn::Module& model, const ClassifierForward& forward, data::DataLoader& train,
                          data::DataLoader* val, const ClassifierOptions& opts, const nlohmann::json& config) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::int64_t per_epoch = train.batches_per_epoch();
     PRISM_CHECK(per_epoch > 0, "train", "the training set is empty");
-    const std::int64_t total_steps = per_epoch * opts.epochs;
     const auto warmup = static_cast<std::int64_t>(opts.warmup_epochs * per_epoch);
-    optim::WarmupCosineLR schedule(opts.lr, warmup, total_steps, opts.min_lr);
+    const optim::WarmupCosineLR schedule(opts.lr, warmup, per_epoch * opts.epochs, opts.min_lr);
 
     model.train();
     optim::AdamWOptions ao;
     ao.lr = opts.lr;
     ao.weight_decay = opts.weight_decay;
     optim::AdamW opt(optim::default_param_groups(model.named_parameters(), opts.weight_decay), ao);
-    dist::SerialCommunicator alone;
-    dist::Communicator& comm = opts.comm ? *opts.comm : alone;
-    const bool main_rank = comm.is_main();  // writes metrics, progress and checkpoints
-    const bool verbose = opts.verbose && main_rank;
-    dist::DataParallel dp(comm, opt, opts.dist);
-    PRISM_CHECK(comm.size() == 1 || train.options().parts == comm.size(), "train", "the loader builds ",
-                train.options().parts, " parts of each batch for ", comm.size(), " ranks");
+    // Prepares opts.out_dir; with opts.resume, continues from last.safetensors (the loader too).
+    TrainLoop loop(model, opt, optim::as_schedule(schedule), opts, config, resume_settings(opts, train), &train);
 
     FitResult res;
-    TrainState st;
-    const std::string dir = opts.out_dir;
-    const std::string last = dir.empty() ? "" : dir + "/last.safetensors";
-    const std::string best = dir.empty() ? "" : dir + "/best.safetensors";
-    if (main_rank) prepare_out_dir(dir, opts.resume, opts.overwrite, verbose);
-    comm.barrier("barrier after preparing --out");
-    const nlohmann::json run = resume_settings(opts, train);
-    if (opts.resume && !last.empty() && std::filesystem::exists(last)) {
-        st = resume_from(last, model, opt, &train, config, run);
-        if (verbose)
-            std::printf("resumed from %s at step %lld (epoch %lld)\n", last.c_str(), static_cast<long long>(st.step),
-                        static_cast<long long>(st.loader.epoch));
-    }
-    st.run = run;
-    dp.check_parameters("at the start (step " + std::to_string(st.step) + ")");
-    res.best_val_accuracy = st.best_metric;
-    JsonlLog log = dir.empty() || !main_rank ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl", st.log_bytes);
-    const NonFiniteGuard guard(opts.skip_nonfinite, last);
-
-    auto save = [&](const std::string& path) {
-        if (path.empty() || !main_rank) return;
-        check_finite_before_save(model, st.step, path);
-        st.log_bytes = log.bytes();
-        st.loader = train.state();
-        io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
-    };
-
-    CrossEntropyOptions ce;
-    ce.label_smoothing = opts.label_smoothing;
     bool stopped = false;
-    const auto step_limit_reached = [&] { return opts.max_steps >= 0 && st.step >= opts.max_steps; };
-    while (train.state().epoch < opts.epochs && !stopped && !step_limit_reached()) {  // --max-steps 0: no step
-        const std::int64_t epoch = train.state().epoch;
-        const std::int64_t first_batch = train.state().batch;  // > 0 when resumed mid-epoch
-        Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(opts.epochs), per_epoch, "samples",
-                     first_batch);
-        TrainState::EpochTally& tally = st.tally;  // restored by a resume, so it covers the whole epoch
-        double shown_loss = 0;
-        std::int64_t seen = 0;                      // samples in this process (throughput)
-        const auto epoch_t0 = std::chrono::steady_clock::now();
-        data::Batch b;
-        while (train.next(b)) {
-            const double lr = schedule.lr_at(st.step);
-            opt.set_lr(lr);
-            double lv = 0;
-            std::int64_t correct = 0, samples = 0;
-            if (!dp.active()) {
-                Tensor logits = forward(b.images);
-                Tensor loss = cross_entropy(logits, b.labels, ce);
-                opt.zero_grad();  // zeroes the grad slab in place; backward then accumulates into it
-                loss.backward();
-                lv = loss.item();
-                correct = count_correct(logits, b.labels);
-                samples = b.labels.numel();
-            } else {
-                // micro-batches of the global batch, this rank's share; gradients averaged over ranks
-                const auto totals = dp.step(st.step, 3, [&](std::int64_t k, double* stats) {
-                    const auto [lo, hi] = dist::DataParallel::rows(b.global_size, dp.micro_batches(), k);
-                    if (hi == lo) return;
-                    const Tensor x = b.images.narrow(0, lo - b.first_row, hi - lo);
-                    const Tensor y = b.labels.narrow(0, lo - b.first_row, hi - lo);
-                    Tensor logits = forward(x);
-                    Tensor loss = cross_entropy(logits, y, ce) * (static_cast<double>(hi - lo) / b.global_size);
-                    loss.backward();
-                    stats[0] += loss.item();
-                    stats[1] += static_cast<double>(count_correct(logits, y));
-                    stats[2] += static_cast<double>(hi - lo);
-                });
-                lv = totals[0];
-                correct = static_cast<std::int64_t>(totals[1]);
-                samples = static_cast<std::int64_t>(totals[2]);
-            }
-            if (opts.after_backward) opts.after_backward(st.step + 1);
-            const double gnorm = opts.grad_clip > 0 ? optim::clip_grad_norm_(opt.params(), opts.grad_clip)
-                                                    : optim::clip_grad_norm_(opt.params(), 1e30);
-            if (!guard.step_ok(st.step + 1, lv, gnorm, model, st.nonfinite_skipped, log)) {
-                ++st.step;  // the batch is consumed, the model not updated
-                if (verbose) bar.update(b.batch + 1, seen, shown_loss);
-                if (opts.save_every > 0 && st.step % opts.save_every == 0) save(last);
-                if (opts.max_steps >= 0 && st.step >= opts.max_steps) {
-                    stopped = true;
-                    break;
-                }
-                continue;
-            }
-            opt.step();
-            ++st.step;
-            dp.maybe_check(st.step);
-            shown_loss = seen == 0 ? lv : 0.9 * shown_loss + 0.1 * lv;
-            tally.loss_sum += lv;
-            ++tally.batches;
-            tally.correct += correct;
-            tally.samples += samples;
-            seen += samples;
-            if (verbose) bar.update(b.batch + 1, seen, shown_loss);
-            if (opts.log_every > 0 && st.step % opts.log_every == 0) {
-                const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_t0).count();
-                nlohmann::json rec = {{"type", "step"}, {"step", st.step}, {"epoch", epoch},
-                                      {"loss", lv},     {"lr", lr},        {"grad_norm", gnorm},
-                                      {"samples_per_s", secs > 0 ? seen / secs : 0.0}};
-                log.write(rec);
-            }
-            if (opts.probe && opts.probe_every > 0 && st.step % opts.probe_every == 0) {
-                nlohmann::json rec = {{"type", "probe"}, {"step", st.step}, {"epoch", epoch}};
-                rec.update(opts.probe());
-                log.write(rec);
-            }
-            if (opts.save_every > 0 && st.step % opts.save_every == 0) save(last);
-            if (opts.max_steps >= 0 && st.step >= opts.max_steps) {
-                stopped = true;
-                break;
-            }
-        }
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_t0).count();
-        const double train_loss = tally.batches ? tally.loss_sum / tally.batches : 0.0;
-        // train_loss/train_accuracy cover every batch of the epoch, also across a resume;
-        // seconds and samples_per_s cover this process's part (from resumed_at_batch on).
-        nlohmann::json rec = {{"type", "epoch"},
-                              {"epoch", epoch},
-                              {"step", st.step},
-                              {"train_loss", train_loss},
-                              {"train_accuracy", tally.samples ? static_cast<double>(tally.correct) / tally.samples : 0.0},
-                              {"samples_per_s", secs > 0 ? seen / secs : 0.0},
-                              {"seconds", secs}};
-        if (first_batch > 0) rec["resumed_at_batch"] = first_batch;
-        if (st.nonfinite_skipped > 0) rec["nonfinite_skipped"] = st.nonfinite_skipped;
-        if (stopped) rec["complete"] = false;  // max_steps ended it: the resumed run writes the whole epoch
-        else tally = {};                        // the epoch is done; checkpoints from here on start the next
-        std::string summary = Error::cat("loss ", train_loss);
-        if (!stopped && val) {
-            const EvalResult v = evaluate(model, forward, *val);
-            rec["val_accuracy"] = v.accuracy;
-            rec["val_loss"] = v.loss;
-            summary += Error::cat(", val acc ", v.accuracy * 100, "%");
-            if (std::isfinite(v.loss) && v.accuracy > st.best_metric) {  // a NaN model is never "best"
-                st.best_metric = v.accuracy;
-                save(best);
-            }
-        }
-        if (verbose) bar.finish(summary);
-        log.write(rec);
+    while (train.state().epoch < opts.epochs && !stopped && !loop.max_steps_reached()) {  // --max-steps 0: no step
+        EpochRun e(train.state(), opts.epochs, per_epoch);
+        train_epoch(loop, forward, train, opts, e);
+        end_epoch(loop, model, forward, val, e);
+        stopped = e.stopped;
         if (!stopped) ++res.epochs_done;
-        save(last);
     }
-    res.best_val_accuracy = st.best_metric;
-    if (!val && !best.empty()) save(best);  // no validation: the last model is the best we know
-    res.steps = st.step;
-    res.nonfinite_skipped = st.nonfinite_skipped;
+    if (!val) loop.save_best();  // no validation: the last model is the best we know
+    res.best_val_accuracy = loop.state().best_metric;
+    res.steps = loop.step();
+    res.nonfinite_skipped = loop.state().nonfinite_skipped;
     res.finished = !stopped && train.state().epoch >= opts.epochs;
-    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    res.seconds = seconds_since(t0);
     return res;
 }
 

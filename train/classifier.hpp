@@ -8,6 +8,8 @@
 //   opt.zero_grad(); loss.backward()        autograd/ engine -> ops/ backward kernels
 //   norm = clip_grad_norm_(params, clip)    optim/
 //   opt.set_lr(schedule(step)); opt.step()  optim/   one fused AdamW pass over flat slabs
+// The loop around it (out dir, resume, the step itself, checkpoints, --max-steps) is
+// train/loop.hpp's TrainLoop; this file keeps cross-entropy, the accuracy tally and validation.
 // At the end of each epoch: validation accuracy, last.safetensors, best.safetensors (io/).
 #pragma once
 #include <functional>
@@ -15,41 +17,29 @@
 #include <string>
 
 #include "prism/data/loader.hpp"
-#include "prism/dist/communicator.hpp"
-#include "prism/dist/data_parallel.hpp"
 #include "prism/nn/module.hpp"
+#include "prism/train/loop.hpp"
 
 namespace prism::train {
 
-struct ClassifierOptions {
+// The loop's settings (out_dir, resume, overwrite, skip_nonfinite, grad_clip, max_steps,
+// save_every, verbose, after_backward, comm, dist) are in LoopOptions (train/loop.hpp): there
+// save_every 0 saves last.safetensors at epoch ends only, max_steps -1 runs all epochs. With
+// several ranks, the train loader must build part rank() of size() of each batch
+// (LoaderOptions::part).
+struct ClassifierOptions : LoopOptions {
     std::int64_t epochs = 10;
     double lr = 1e-3, min_lr = 1e-5, weight_decay = 0.05;
     double warmup_epochs = 1.0;
     double label_smoothing = 0.0;
-    double grad_clip = 1.0;        // <= 0: no clipping (the norm is still logged)
-    std::string out_dir;           // checkpoints + metrics.jsonl; empty: keep nothing on disk
-    bool resume = false;           // continue from out_dir/last.safetensors when it exists
-    // A previous run in out_dir (last/best.safetensors, metrics.jsonl) is refused unless resume
-    // or overwrite (start afresh: both checkpoints removed, metrics.jsonl emptied); train/out_dir.hpp.
-    bool overwrite = false;
-    std::int64_t skip_nonfinite = 0;  // steps with a non-finite loss/gradient to skip before stopping (train/nonfinite.hpp)
     // Settings a resume must match besides the model config and what fit_classifier stores
     // itself (loader, schedule, data hash): run_vit adds the dataset, seed and fractions.
     nlohmann::json run_config = nlohmann::json::object();
-    std::function<void(std::int64_t step)> after_backward;  // test hook: after backward, before any check
-    std::int64_t max_steps = -1;   // stop (and save) after this many steps in all; -1: run all epochs
     std::int64_t log_every = 50;   // a JSONL record every N steps
-    std::int64_t save_every = 0;   // also save last.safetensors every N steps (0: at epoch ends)
-    bool verbose = true;           // progress bar / lines on stdout
     // Every probe_every steps (0: never) a record {"type": "probe", "step", "epoch", ...probe()} goes
     // to metrics.jsonl: measurements of the model during training, e.g. run_vit's log_smoothing.
     std::int64_t probe_every = 0;
     std::function<nlohmann::json()> probe;
-    // Data-parallel training (dist/data_parallel.hpp): null = this process alone. With several
-    // ranks, the train loader must build part rank() of size() of each batch (LoaderOptions::part);
-    // rank 0 alone writes metrics, progress and checkpoints.
-    dist::Communicator* comm = nullptr;
-    dist::DataParallelOptions dist;
 };
 
 struct EvalResult {

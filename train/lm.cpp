@@ -3,20 +3,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "prism/autograd/functions.hpp"
 #include "prism/autograd/grad_mode.hpp"
-#include "prism/io/checkpoint.hpp"
 #include "prism/optim/adamw.hpp"
-#include "prism/optim/clip.hpp"
 #include "prism/optim/schedule.hpp"
-#include "prism/train/jsonl.hpp"
-#include "prism/train/nonfinite.hpp"
+#include "prism/train/loop.hpp"
 #include "prism/train/out_dir.hpp"
 #include "prism/train/progress.hpp"
 #include "prism/train/resume_check.hpp"
-#include "prism/train/train_state.hpp"
 
 namespace prism::train {
 
@@ -107,6 +102,36 @@ nlohmann::json lm_resume_settings(const LMOptions& opts, const data::TextSplit& 
     return run;
 }
 
+namespace {
+
+// The "eval" record at the current step: the smoothed training loss, the validation loss (and
+// best.safetensors when it is the lowest so far, never a NaN), a sample printed by rank 0.
+nlohmann::json evaluate_now(TrainLoop& loop, models::GPT& model, const std::optional<data::WindowSampler>& val,
+                            const data::Tokenizer& tok, const LMOptions& opts, double train_loss, double secs,
+                            Progress& bar) {
+    TrainState& st = loop.state();
+    nlohmann::json rec = {{"type", "eval"}, {"step", st.step}, {"train_loss", train_loss}, {"seconds", secs}};
+    if (st.nonfinite_skipped > 0) rec["nonfinite_skipped"] = st.nonfinite_skipped;
+    if (val) {
+        const double vl = estimate_loss(model, *val, opts.eval_batches, opts.batch_size);
+        rec["val_loss"] = vl;
+        if (std::isfinite(vl) && (st.best_metric < 0 || vl < st.best_metric)) {  // never a NaN "best"
+            st.best_metric = vl;
+            loop.save_best();
+        }
+        if (loop.verbose()) bar.finish(Error::cat("step ", st.step, ": train loss ", train_loss, ", val loss ", vl));
+    }
+    if (opts.sample_tokens > 0 && loop.verbose()) {
+        const std::string s = sample_text(model, tok, opts.sample_tokens, opts.seed + st.step);
+        std::printf("---- sample ----\n%s\n----------------\n", s.c_str());
+        rec["sample"] = s;
+    }
+    std::fflush(stdout);
+    return rec;
+}
+
+}  // namespace
+
 LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data::Tokenizer& tok,
                    const LMOptions& opts) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -115,7 +140,7 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
     std::optional<data::WindowSampler> val_s;
     if (static_cast<std::int64_t>(split.val.size()) > T)
         val_s.emplace(split.val, T, opts.seed ^ 0x5eed5eedULL, "validation split");
-    optim::WarmupCosineLR schedule(opts.lr, std::min(opts.warmup_steps, opts.steps), opts.steps, opts.min_lr);
+    const optim::WarmupCosineLR schedule(opts.lr, std::min(opts.warmup_steps, opts.steps), opts.steps, opts.min_lr);
 
     model.train();
     optim::AdamWOptions ao;
@@ -123,113 +148,44 @@ LMFitResult fit_lm(models::GPT& model, const data::TextSplit& split, const data:
     ao.weight_decay = opts.weight_decay;
     ao.beta2 = 0.99;  // nanoGPT (small batches)
     optim::AdamW opt(optim::default_param_groups(model.named_parameters(), opts.weight_decay), ao);
-    dist::SerialCommunicator alone;
-    dist::Communicator& comm = opts.comm ? *opts.comm : alone;
-    const bool main_rank = comm.is_main();  // writes metrics, samples, progress and checkpoints
-    const bool verbose = opts.verbose && main_rank;
-    dist::DataParallel dp(comm, opt, opts.dist);
+    // Prepares opts.out_dir; with opts.resume, continues from last.safetensors.
+    TrainLoop loop(model, opt, optim::as_schedule(schedule), opts, model.config.to_json(),
+                   lm_resume_settings(opts, split));
 
     LMFitResult res;
-    TrainState st;
-    st.best_metric = -1;  // best validation loss (positive once set)
-    const std::string dir = opts.out_dir;
-    const std::string last = dir.empty() ? "" : dir + "/last.safetensors";
-    const std::string best = dir.empty() ? "" : dir + "/best.safetensors";
-    if (main_rank) prepare_out_dir(dir, opts.resume, opts.overwrite, verbose);
-    comm.barrier("barrier after preparing --out");
-    const nlohmann::json config = model.config.to_json();
-    const nlohmann::json run = lm_resume_settings(opts, split);
-    if (opts.resume && !last.empty() && std::filesystem::exists(last)) {
-        st = resume_from(last, model, opt, nullptr, config, run);
-        if (verbose) std::printf("resumed from %s at step %lld\n", last.c_str(), static_cast<long long>(st.step));
-    }
-    st.run = run;
-    dp.check_parameters("at the start (step " + std::to_string(st.step) + ")");
-    JsonlLog log = dir.empty() || !main_rank ? JsonlLog() : JsonlLog(dir + "/metrics.jsonl", st.log_bytes);
-    const NonFiniteGuard guard(opts.skip_nonfinite, last);
-    auto save = [&](const std::string& path) {
-        if (path.empty() || !main_rank) return;
-        check_finite_before_save(model, st.step, path);
-        st.log_bytes = log.bytes();
-        io::save_checkpoint(path, model, config, opt.state_tensors(), st.to_json());
-    };
-
-    Progress bar("train", opts.steps, "tokens", st.step);  // st.step > 0 when resumed
-    double shown = 0;
+    Progress bar("train", opts.steps, "tokens", loop.step());  // loop.step() > 0 when resumed
+    double shown = 0;                                           // smoothed training loss
     std::int64_t tokens = 0;
-    const std::int64_t first_step = st.step;
+    const std::int64_t first_step = loop.step();
     const auto loop_t0 = std::chrono::steady_clock::now();
-    const std::int64_t stop_at = opts.max_steps >= 0 ? std::min(opts.max_steps, opts.steps) : opts.steps;
-    while (st.step < stop_at) {
-        const double lr = schedule.lr_at(st.step);
-        opt.set_lr(lr);
-        auto [x, y] = train_s.batch(st.step, B);  // the global batch, the same on every rank
-        double lv = 0;
-        if (!dp.active()) {
-            Tensor loss = model.loss(x, y);
-            opt.zero_grad();
-            loss.backward();
-            lv = loss.item();
-        } else {
-            // micro-batches of the global batch, this rank's share; gradients averaged over ranks
-            lv = dp.step(st.step, 1, [&](std::int64_t k, double* stats) {
-                const auto [lo, hi] = dist::DataParallel::rows(B, dp.micro_batches(), k);
-                if (hi == lo) return;
-                Tensor loss = model.loss(x.narrow(0, lo, hi - lo), y.narrow(0, lo, hi - lo)) *
-                              (static_cast<double>(hi - lo) / B);
-                loss.backward();
-                stats[0] += loss.item();
-            })[0];
-        }
-        if (opts.after_backward) opts.after_backward(st.step + 1);
-        const double gnorm = optim::clip_grad_norm_(opt.params(), opts.grad_clip > 0 ? opts.grad_clip : 1e30);
-        // A non-finite step consumes its batch without updating the model (or stops the run).
-        const bool update = guard.step_ok(st.step + 1, lv, gnorm, model, st.nonfinite_skipped, log);
-        if (update) opt.step();
-        ++st.step;
-        dp.maybe_check(st.step);
+    while (loop.step() < opts.steps && !loop.max_steps_reached()) {
+        auto [x, y] = train_s.batch(loop.step(), B);  // (B, T) each: the global batch, the same on every rank
+        // the mean loss over rows [lo, hi) of the batch
+        const StepResult s = loop.train_step(B, 1, [&](std::int64_t lo, std::int64_t hi, double*) {
+            return model.loss(x.narrow(0, lo, hi - lo), y.narrow(0, lo, hi - lo));
+        });
         tokens += B * T;
-        if (update) shown = st.step == first_step + 1 || shown == 0 ? lv : 0.9 * shown + 0.1 * lv;
-        if (verbose) bar.update(st.step, tokens, shown);
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_t0).count();
-        if (update && opts.log_every > 0 && st.step % opts.log_every == 0)
-            log.write({{"type", "step"}, {"step", st.step}, {"loss", lv}, {"lr", lr}, {"grad_norm", gnorm},
-                       {"tokens_per_s", secs > 0 ? tokens / secs : 0.0}});
-        const bool at_end = st.step >= opts.steps;
-        if ((opts.eval_every > 0 && st.step % opts.eval_every == 0) || at_end) {
-            nlohmann::json rec = {{"type", "eval"}, {"step", st.step}, {"train_loss", shown}, {"seconds", secs}};
-            if (st.nonfinite_skipped > 0) rec["nonfinite_skipped"] = st.nonfinite_skipped;
-            if (val_s) {
-                const double vl = estimate_loss(model, *val_s, opts.eval_batches, B);
-                rec["val_loss"] = vl;
-                res.last_val_loss = vl;
-                if (std::isfinite(vl) && (st.best_metric < 0 || vl < st.best_metric)) {  // never a NaN "best"
-                    st.best_metric = vl;
-                    save(best);
-                }
-                if (verbose) {
-                    bar.finish(Error::cat("step ", st.step, ": train loss ", shown, ", val loss ", vl));
-                }
-            }
-            if (opts.sample_tokens > 0 && verbose) {
-                const std::string s = sample_text(model, tok, opts.sample_tokens, opts.seed + st.step);
-                std::printf("---- sample ----\n%s\n----------------\n", s.c_str());
-                rec["sample"] = s;
-            }
-            std::fflush(stdout);
-            log.write(rec);
-            save(last);
-        } else if ((opts.save_every > 0 && st.step % opts.save_every == 0) || st.step == stop_at) {
-            save(last);  // a resumable point between evaluations (or where max_steps stops the run)
+        if (s.updated) shown = loop.step() == first_step + 1 || shown == 0 ? s.loss : 0.9 * shown + 0.1 * s.loss;
+        if (loop.verbose()) bar.update(loop.step(), tokens, shown);
+        const double secs = seconds_since(loop_t0);
+        if (s.updated && loop.every(opts.log_every))
+            loop.log_step(s, {{"tokens_per_s", secs > 0 ? tokens / secs : 0.0}});
+        if (loop.every(opts.eval_every) || loop.step() >= opts.steps) {
+            const nlohmann::json rec = evaluate_now(loop, model, val_s, tok, opts, shown, secs, bar);
+            if (rec.contains("val_loss")) res.last_val_loss = rec["val_loss"].get<double>();
+            loop.log(rec);
+            loop.save_last();
+        } else if (loop.every(opts.save_every) || loop.max_steps_reached()) {
+            loop.save_last();  // a resumable point between evaluations (or where max_steps stops the run)
         }
     }
-    res.finished = st.step >= opts.steps;
-    if (!val_s && !best.empty() && res.finished) save(best);
-    res.steps = st.step;
-    res.nonfinite_skipped = st.nonfinite_skipped;
-    res.best_val_loss = st.best_metric;
-    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double loop_secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - loop_t0).count();
+    res.finished = loop.step() >= opts.steps;
+    if (!val_s && res.finished) loop.save_best();
+    res.steps = loop.step();
+    res.nonfinite_skipped = loop.state().nonfinite_skipped;
+    res.best_val_loss = loop.state().best_metric;
+    res.seconds = seconds_since(t0);
+    const double loop_secs = seconds_since(loop_t0);
     res.tokens_per_s = loop_secs > 0 ? tokens / loop_secs : 0.0;
     return res;
 }

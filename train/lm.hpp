@@ -7,7 +7,9 @@
 // Every eval_every steps: validation loss on eval_batches random validation windows (fixed
 // seed, so the curve is comparable across steps), a short sample, last/best checkpoints.
 // Resume is exact: the batch order is a pure function of (seed, step) and TrainState holds
-// the step and the default generator.
+// the step and the default generator. The loop around the step (out dir, resume, the step
+// itself, checkpoints, --max-steps) is train/loop.hpp's TrainLoop; this file keeps the
+// batches, the evaluations and the samples.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -18,41 +20,31 @@
 
 #include "prism/data/text.hpp"
 #include "prism/data/tokenizer.hpp"
-#include "prism/dist/communicator.hpp"
-#include "prism/dist/data_parallel.hpp"
 #include "prism/models/gpt.hpp"
+#include "prism/train/loop.hpp"
 
 namespace prism::train {
 
-struct LMOptions {
+// The loop's settings (out_dir, resume, overwrite, skip_nonfinite, grad_clip, max_steps,
+// save_every, verbose, after_backward, comm, dist) are in LoopOptions (train/loop.hpp): there
+// save_every 0 saves last.safetensors at evaluations only, max_steps -1 runs to `steps`. With
+// several ranks every rank draws the same global batch of windows and trains on its
+// micro-batches of it; rank 0 alone also prints the samples.
+struct LMOptions : LoopOptions {
     // Defaults: gpt-micro on KJV in under 10 minutes on 2 cores (~22k tokens/s: 2500 steps of
     // 32 x 128 tokens, ~2.6 passes over the training split). With lr 3e-3 a 1200-step run ended
     // at 1.50 nats/char validation loss and a 2800-step run at 1.36; see README "Language model".
     std::int64_t steps = 2500, batch_size = 32;
     double lr = 3e-3, min_lr = 1e-4, weight_decay = 0.1;
     std::int64_t warmup_steps = 100;
-    double grad_clip = 1.0;            // <= 0: no clipping (the norm is still logged)
     std::int64_t eval_every = 250;     // 0: only at the end
     std::int64_t eval_batches = 16;    // validation windows per estimate = eval_batches * batch_size
     std::int64_t log_every = 10;
     std::int64_t sample_tokens = 160;  // printed at each evaluation (0: none)
     std::uint64_t seed = 1337;
-    std::string out_dir;               // last/best.safetensors + metrics.jsonl; empty: nothing on disk
-    bool resume = false;
-    std::int64_t max_steps = -1;       // stop (and save last) after this many steps in all; -1: run to `steps`
-    std::int64_t save_every = 0;       // also save last.safetensors every N steps (0: only at evaluations)
-    bool verbose = true;
-    bool overwrite = false;            // replace a previous run in out_dir (else refused without resume)
-    std::int64_t skip_nonfinite = 0;   // non-finite steps to skip before stopping (train/nonfinite.hpp)
     // Settings a resume must match besides the model config and what fit_lm stores itself
     // (batch size, seed, schedule, token counts and a hash of the tokens): run_gpt adds the text.
     nlohmann::json run_config = nlohmann::json::object();
-    std::function<void(std::int64_t step)> after_backward;  // test hook: after backward, before any check
-    // Data-parallel training (dist/data_parallel.hpp): null = this process alone. Every rank
-    // draws the same global batch of windows and trains on its micro-batches of it; rank 0 alone
-    // writes metrics, samples, progress and checkpoints.
-    dist::Communicator* comm = nullptr;
-    dist::DataParallelOptions dist;
 };
 
 struct LMEvalResult {

@@ -4,6 +4,7 @@
 #include "prism/train/classifier.hpp"
 #include "prism/train/jsonl.hpp"
 #include "prism/train/lm.hpp"
+#include "prism/train/loop.hpp"
 #include "prism/train/nonfinite.hpp"
 #include "prism/train/out_dir.hpp"
 #include "prism/train/progress.hpp"

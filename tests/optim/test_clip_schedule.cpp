@@ -43,6 +43,30 @@ BOOST_AUTO_TEST_CASE(clip_grad_norm_large_and_non_contiguous) {
     BOOST_TEST(std::fabs(grad_norm({a, b}) - 1.0) < 1e-5);
 }
 
+// grad_norm is what clip_grad_norm_ returns, without scaling anything: the trainers log it when
+// --grad-clip is 0. Checked against a plain loop over every gradient value, on a gradient large
+// enough to be summed in several chunks, a non-contiguous one, and a parameter without one.
+BOOST_AUTO_TEST_CASE(grad_norm_is_a_plain_sum_of_squares_and_changes_nothing) {
+    Generator g(11);
+    Tensor a = Tensor::zeros({300001}).requires_grad_(), b = Tensor::zeros({3, 5}).requires_grad_();
+    Tensor c = Tensor::zeros({2}).requires_grad_();  // no grad: ignored
+    a.set_grad(Tensor::randn({300001}, g));
+    b.set_grad(Tensor::randn({5, 3}, g).t().detach());  // non-contiguous
+    double plain = 0;
+    for (const Tensor& p : {a, b})
+        for (double v : p.grad().to_vector<double>()) plain += v * v;
+    plain = std::sqrt(plain);
+    const auto a_before = a.grad().to_vector<float>(), b_before = b.grad().to_vector<float>();
+
+    const double n = grad_norm({a, b, c});
+    BOOST_TEST(std::fabs(n - plain) <= 1e-12 * plain);
+    BOOST_TEST(n > 1.0);  // so that clipping at 1 below would have scaled
+    BOOST_TEST((a.grad().to_vector<float>() == a_before));
+    BOOST_TEST((b.grad().to_vector<float>() == b_before));
+    BOOST_TEST(grad_norm({c}) == 0.0);
+    BOOST_TEST(clip_grad_norm_({a, b, c}, 1.0) == n);  // the same sum, bit for bit
+}
+
 BOOST_AUTO_TEST_CASE(default_param_groups_by_name_and_dim) {
     auto t = [](const Shape& s) { return Tensor::zeros(s).requires_grad_(); };
     NamedParams np = {{"wte.weight", t({80, 16})},       {"wpe.weight", t({32, 16})},
