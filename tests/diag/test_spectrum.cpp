@@ -9,6 +9,7 @@
 #include "prism/autograd/functions.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/diag/head_operators.hpp"
+#include "prism/nn/attention_kinds.hpp"
 #include "prism/diag/report.hpp"
 #include "prism/diag/spectrum.hpp"
 #include "prism/io/checkpoint.hpp"
