@@ -53,28 +53,19 @@ namespace {
 // or inexact, so it is refused before the cast.
 bool is_index(double v) { return v >= 0 && v <= 9007199254740992.0 && v == std::floor(v); }
 
-nn::AttentionKindInfo kind_info(const std::string& kind, const std::string& what) {
-    try {
-        return nn::attention_kind(kind);
-    } catch (const Error& e) {
-        const std::string m = e.what();
-        throw Error(what.c_str(), m.substr(m.find("unknown")));  // "unknown attention kind 'x' (known: ...)"
-    }
-}
-
 }  // namespace
 
 AttentionSpec AttentionSpec::from_json(const nlohmann::json& j, nn::Task task) {
     AttentionSpec s;
     if (j.is_string()) {  // shorthand: "attention": "standard"
         s.kind = j.get<std::string>();
-        nn::complete_attention_params(kind_info(s.kind, "attention config"), s.params, task, "attention config");
+        nn::complete_attention_params(nn::attention_kind(s.kind, "attention config"), s.params, task, "attention config");
         return s;
     }
     if (!j.is_object()) throw Error("attention config", "expected an object like {\"kind\": \"standard\"}, got ", dump_json(j));
     if (!j.contains("kind") || !j["kind"].is_string()) throw Error("attention config", "missing string field \"kind\"");
     s.kind = j["kind"].get<std::string>();
-    const auto info = kind_info(s.kind, "attention config");
+    const auto info = nn::attention_kind(s.kind, "attention config");
     auto is_pair_key = [&](const std::string& key) {
         return std::any_of(info.params.begin(), info.params.end(),
                            [&](const auto& p) { return p.type == Type::Pair && p.config_key() == key; });
@@ -136,7 +127,7 @@ std::string kinds_taking(const std::string& option) {
 
 AttentionSpec parse_attention_options(const std::string& kind, const AttentionOptions& options,
                                       const std::string& layers, nn::Task task) {
-    const auto info = kind_info(kind, "attention options");
+    const auto info = nn::attention_kind(kind, "attention options");
     AttentionSpec s;
     s.kind = kind;
     for (const auto& [name, text] : options) {

@@ -117,7 +117,7 @@ GPTConfig GPTConfig::from_json(const nlohmann::json& j) {
 GPT::GPT(const GPTConfig& cfg, Generator* gen) : nn::Module("GPT"), config(cfg) {
     config.validate();
     // the kind's parameters left out get its language defaults (recorded in the checkpoint config)
-    nn::complete_attention_params(nn::attention_kind(config.attention.kind), config.attention.params,
+    nn::complete_attention_params(nn::attention_kind(config.attention.kind, "gpt config"), config.attention.params,
                                   nn::Task::Language, "gpt config");
     const GeluApprox act = parse_activation(config.activation);
     transformer = register_module("transformer", std::make_shared<nn::Module>("ModuleDict"));

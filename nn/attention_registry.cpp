@@ -101,11 +101,11 @@ std::vector<AttentionKindInfo> attention_kind_infos() {
     return r.kinds;
 }
 
-AttentionKindInfo attention_kind(const std::string& name) {
+AttentionKindInfo attention_kind(const std::string& name, const char* what) {
     const auto kinds = attention_kind_infos();
     for (const auto& k : kinds)
         if (k.name == name) return k;
-    throw Error("attention", "unknown attention kind '", name, "' (known: ", known_kinds(kinds), ")");
+    throw Error(what, "unknown attention kind '", name, "' (known: ", known_kinds(kinds), ")");
 }
 
 bool is_attention_kind(const std::string& name) {
@@ -179,7 +179,7 @@ void complete_attention_params(const AttentionKindInfo& kind, std::map<std::stri
 }
 
 std::shared_ptr<Attention> make_attention(const AttentionConfig& config, const AttentionArgs& args) {
-    const AttentionKindInfo kind = attention_kind(config.kind);
+    const AttentionKindInfo kind = attention_kind(config.kind, "make_attention");
     AttentionConfig c = config;
     complete_attention_params(kind, c.params, Task::Vision, "make_attention");
     return kind.factory(c, args);

@@ -80,8 +80,8 @@ void register_attention_kind(AttentionKindInfo info);
 
 // The registered kinds in registration order ("standard" first, then builtin_attention_kinds()).
 std::vector<AttentionKindInfo> attention_kind_infos();
-// One kind; throws prism::Error naming the known kinds when there is no such kind.
-AttentionKindInfo attention_kind(const std::string& name);
+// One kind; throws prism::Error starting with `what`, naming the known kinds, when there is no such kind.
+AttentionKindInfo attention_kind(const std::string& name, const char* what = "attention");
 bool is_attention_kind(const std::string& name);
 // The kinds of `prism study oversmoothing`'s default grid, in registration order.
 std::vector<std::string> study_default_kinds();
