@@ -53,6 +53,17 @@ bool has_word(const std::string& text, const std::string& word) {
     return false;
 }
 
+// The indented code block starting at or after line `from` (blank lines before it skipped),
+// each line without its 4-space indent ("" for blank lines inside it).
+std::vector<std::string> indented_block(const std::vector<std::string>& ls, std::size_t from) {
+    std::size_t j = from;
+    while (j < ls.size() && trim(ls[j]).empty()) ++j;
+    std::vector<std::string> out;
+    for (; j < ls.size() && (ls[j].rfind("    ", 0) == 0 || trim(ls[j]).empty()); ++j)
+        out.push_back(ls[j].size() >= 4 ? ls[j].substr(4) : "");
+    return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(docs)
@@ -126,10 +137,8 @@ BOOST_AUTO_TEST_CASE(quoted_snippets_are_in_their_files) {
             const fs::path src = kRoot / m[1].str();
             BOOST_REQUIRE_MESSAGE(fs::exists(src), doc.filename().string() + ": snippet source " + m[1].str() + " missing");
             std::vector<std::string> code;
-            std::size_t j = i + 1;
-            while (j < ls.size() && trim(ls[j]).empty()) ++j;
-            for (; j < ls.size() && (ls[j].rfind("    ", 0) == 0 || trim(ls[j]).empty()); ++j)
-                if (!trim(ls[j]).empty()) code.push_back(trim(ls[j]));
+            for (const auto& l : indented_block(ls, i + 1))
+                if (!trim(l).empty()) code.push_back(trim(l));
             BOOST_CHECK_MESSAGE(!code.empty(), doc.filename().string() + ": empty snippet after line " + std::to_string(i + 1));
             std::vector<std::string> file_lines;
             for (const auto& l : lines_of(slurp(src))) file_lines.push_back(trim(l));
@@ -159,11 +168,7 @@ BOOST_AUTO_TEST_CASE(quoted_diffs_touch_only_nn_and_match_the_example) {
             if (!std::regex_search(ls[i], m, marker)) continue;
             ++diffs;
             const std::string added_path = m[1].str(), example = m[2].str();
-            std::size_t j = i + 1;
-            while (j < ls.size() && trim(ls[j]).empty()) ++j;
-            std::vector<std::string> diff;
-            for (; j < ls.size() && (ls[j].rfind("    ", 0) == 0 || trim(ls[j]).empty()); ++j)
-                diff.push_back(ls[j].size() >= 4 ? ls[j].substr(4) : "");
+            const auto diff = indented_block(ls, i + 1);
             std::string file;                        // the file of the current section
             std::vector<std::string> added, context;  // of the current section
             auto finish = [&] {
