@@ -258,8 +258,7 @@ int run_model(const ModelBenchOptions& o) {
         models::GPTConfig cfg = models::GPTConfig::preset("gpt-mini");
         cfg.vocab_size = 73;
         cfg.context_length = o.context;
-        cfg.attention = models::parse_attention_options(o.attention, "", "", std::nullopt, std::nullopt,
-                                                        std::nullopt, false, 0.4);
+        cfg.attention = models::parse_attention_options(o.attention, {}, "", nn::Task::Language);
         cfg.validate();
         models::GPT model(cfg, &gen);
         const std::int64_t B = o.batch > 0 ? o.batch : 32, T = cfg.context_length;

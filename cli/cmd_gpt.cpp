@@ -7,6 +7,7 @@
 
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/core/json.hpp"
+#include "attention_options.hpp"
 #include "commands.hpp"
 #include "dist_options.hpp"
 #include "options.hpp"
@@ -21,9 +22,7 @@ namespace {
 struct TrainGptArgs {
     train::GptRunOptions run;
     std::int64_t context = 0, dim = 0, depth = 0, heads = 0, mlp_dim = 0;
-    std::string attention, spectral_clip, rotate_clip, attention_layers;  // parsed by models::parse_attention_options
-    std::optional<double> alpha, lambda1, lambda2;
-    bool learnable_lambdas = false;
+    AttentionFlags attention;  // --attention, --attention-layers, --alpha, ... (cli/attention_options.hpp)
     int threads = 0;
     DistArgs dist;
 };
@@ -62,16 +61,7 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tg->add_option("--depth", a->depth, "number of blocks");
     tg->add_option("--heads", a->heads, "attention heads");
     tg->add_option("--mlp-dim", a->mlp_dim, "MLP hidden width");
-    tg->add_option("--attention", a->attention, "standard | spectral-smooth | spectral-sharpen | spectral-free | "
-                   "spectral-rotate | neutreno | resformer | svformer (default standard)");
-    tg->add_option("--spectral-clip", a->spectral_clip, "LO,HI: clip the spectral eigenvalues, e.g. --spectral-clip=-1,0");
-    tg->add_option("--rotate-clip", a->rotate_clip,
-                   "LO,HI: spectral-rotate: clip the magnitudes r of its eigenvalues r e^(+-i phi), e.g. --rotate-clip 0,1");
-    tg->add_option("--attention-layers", a->attention_layers, "FIRST,END: blocks [FIRST, END) use --attention");
-    tg->add_option("--alpha", a->alpha, "neutreno: weight of V^0 - V^l (default 0.4 for language)");
-    tg->add_option("--lambda1", a->lambda1, "resformer: weight of V^0 (default 0.5)");
-    tg->add_option("--lambda2", a->lambda2, "resformer: weight of V^n (default 0.5)");
-    tg->add_flag("--learnable-lambdas", a->learnable_lambdas, "resformer: lambda1/lambda2 become parameters");
+    add_attention_options(tg, a->attention, nn::Task::Language);
     add_init_options(tg, o.qkv_bias, o.init, o.init_norm);
     tg->add_flag("--tied", o.tied_embeddings, "tie lm_head to the token embedding");
     tg->add_option("--steps", o.train.steps)->capture_default_str();
@@ -113,13 +103,9 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
             if (a->depth > 0) r.depth = a->depth;
             if (a->heads > 0) r.heads = a->heads;
             if (a->mlp_dim > 0) r.mlp_dim = a->mlp_dim;
-            if (!a->attention.empty() || !a->spectral_clip.empty() || !a->rotate_clip.empty() ||
-                !a->attention_layers.empty() || a->alpha || a->lambda1 || a->lambda2 || a->learnable_lambdas)
-                r.attention = usage_checked([&] {
-                    return models::parse_attention_options(
-                        a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers,
-                        a->alpha, a->lambda1, a->lambda2, a->learnable_lambdas, 0.4, a->rotate_clip);
-                });
+            r.attention = attention_spec_from(a->attention, nn::Task::Language,
+                                              a->depth > 0 ? a->depth : models::GPTConfig::preset(r.preset).depth,
+                                              a->depth > 0 ? "--depth" : "preset " + r.preset);
             train::GptRunResult res;
             try {
                 res = train::run_gpt(r);

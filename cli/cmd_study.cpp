@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 
+#include "attention_options.hpp"
 #include "commands.hpp"
 #include "dist_options.hpp"
 #include "options.hpp"
@@ -35,9 +36,10 @@ struct StudyArgs {
     bool quick = false, hour = false, overnight = false, dry_run = false, no_plots = false, verbose = false;
     std::optional<bool> augment, hflip, qkv_bias;
     std::optional<std::string> init;
-    std::optional<double> init_norm, alpha, lambda1, lambda2;
+    std::optional<double> init_norm;
     std::optional<std::int64_t> log_smoothing;
-    std::string spectral_clip, rotate_clip, fraction_epochs;
+    AttentionFlags attention_params;  // --spectral-clip, --alpha, ... (cli/attention_options.hpp)
+    std::string fraction_epochs;
     std::string task = "vit", text;
     bool init_only = false;
     std::int64_t init_steps = 200, init_batch = 16;
@@ -110,22 +112,10 @@ study::StudyOptions build_options(const StudyArgs& a) {
     if (a.init_norm) o.init_norm = *a.init_norm;
     nn::check_init_name("--init", o.init);
     PRISM_CHECK(o.init_norm > 0, "study", "--init-norm must be positive, got ", o.init_norm);
-    if (!a.spectral_clip.empty()) o.spectral_clip = a.spectral_clip;
-    if (!a.rotate_clip.empty()) o.rotate_clip = a.rotate_clip;
-    if (a.alpha) o.alpha = *a.alpha;
-    if (a.lambda1) o.lambda1 = *a.lambda1;
-    if (a.lambda2) o.lambda2 = *a.lambda2;
     // the options must fit some kind of the grid: --alpha without neutreno is a mistake
-    auto has = [&](auto pred) { return std::any_of(o.attention.begin(), o.attention.end(), pred); };
-    PRISM_CHECK(o.spectral_clip.empty() || has([](auto& k) { return models::takes_spectral_clip(k); }), "study",
-                "--spectral-clip applies to spectral-smooth/-sharpen/-free, none is in --attention");
-    PRISM_CHECK(o.rotate_clip.empty() || has([](auto& k) { return k == "spectral-rotate"; }), "study",
-                "--rotate-clip applies to spectral-rotate, which is not in --attention");
-    PRISM_CHECK(!o.alpha || has([](auto& k) { return k == "neutreno"; }), "study",
-                "--alpha applies to neutreno, which is not in --attention");
-    PRISM_CHECK(!(o.lambda1 || o.lambda2) || has([](auto& k) { return k == "resformer"; }), "study",
-                "--lambda1/--lambda2 apply to resformer, which is not in --attention");
-    for (const auto& k : o.attention) o.attention_spec(k);  // checks the clip range and values
+    o.attention_options = a.attention_params.given();
+    models::check_options_apply(o.attention_options, o.attention);
+    for (const auto& k : o.attention) o.attention_spec(k);  // checks the values
     if (a.epochs) {
         t.epochs = *a.epochs;
         o.fraction_epochs.clear();  // --epochs sets every fraction (unless --fraction-epochs follows)
@@ -176,11 +166,8 @@ int run_lm(const StudyArgs& a) {
     if (a.init) o.init = *a.init;
     if (a.init_norm) o.init_norm = *a.init_norm;
     nn::check_init_name("--init", o.init);
-    o.spectral_clip = a.spectral_clip;
-    o.rotate_clip = a.rotate_clip;
-    o.alpha = a.alpha;
-    o.lambda1 = a.lambda1;
-    o.lambda2 = a.lambda2;
+    o.attention_options = a.attention_params.given();
+    models::check_options_apply(o.attention_options, o.attention);
     for (const auto& k : o.attention) o.attention_spec(k);
     o.out_dir = a.out.empty() ? "runs/study-lm" : a.out;
     PRISM_CHECK(o.base.train.steps >= 1, "study", "--steps must be >= 1, got ", o.base.train.steps);
@@ -332,10 +319,12 @@ void register_study(CLI::App& app) {
                 "print the grid, the number of runs and a wall-time estimate from a few measured training steps; "
                 "train nothing");
     c->add_option("--dataset", a->dataset, "fashion-mnist | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR (default fashion-mnist)");
+    std::string defaults;
+    for (const auto& k : nn::study_default_kinds()) defaults += (defaults.empty() ? "" : ",") + k;
     c->add_option("--attention", a->attention,
-                  "comma-separated kinds (default standard,spectral-smooth,spectral-sharpen,neutreno,resformer,"
-                  "spectral-rotate; quick: the same without spectral-rotate; hour, overnight, --init-only and --task lm: "
-                  "standard,spectral-smooth,spectral-sharpen,neutreno)");
+                  "comma-separated kinds of " + attention_kinds_help() + " (default " + defaults +
+                      "; quick: standard,spectral-smooth,spectral-sharpen,neutreno,resformer; hour, overnight, "
+                      "--init-only and --task lm: standard,spectral-smooth,spectral-sharpen,neutreno)");
     c->add_option("--depths", a->depths, "comma-separated depths (default 6,12,24; quick 2,6; hour 2,8; overnight 4,16; --init-only 24,48; --task lm 4)");
     c->add_option("--data-fractions", a->data_fractions, "fractions of the training set (default 1.0,0.1; quick 0.1)");
     c->add_option("--corruptions", a->corruptions, "all | none | NAME,... (default all; quick gaussian_noise,contrast); NAME one of " + data::corruption_help());
@@ -364,13 +353,7 @@ void register_study(CLI::App& app) {
     c->add_option("--log-smoothing", a->log_smoothing,
                   "every N steps log per-layer smoothing of a fixed validation batch; the report plots the "
                   "last layer's cosine similarity over training per method (default 0 = off)");
-    c->add_option("--spectral-clip", a->spectral_clip,
-                  "LO,HI: clip the eigenvalues of spectral-smooth/-sharpen/-free, e.g. --spectral-clip=-1,0");
-    c->add_option("--rotate-clip", a->rotate_clip,
-                  "LO,HI: clip the magnitudes r of spectral-rotate's eigenvalues r e^(+-i phi), e.g. --rotate-clip 0,1");
-    c->add_option("--alpha", a->alpha, "neutreno: weight of V^0 - V^l (default 0.6; --task lm 0.4)");
-    c->add_option("--lambda1", a->lambda1, "resformer: weight of V^0 (default 0.5)");
-    c->add_option("--lambda2", a->lambda2, "resformer: weight of V^n (default 0.5)");
+    add_attention_param_options(c, a->attention_params, std::nullopt);  // "language" defaults: --task lm
     c->add_flag("--qkv-bias,!--no-qkv-bias", a->qkv_bias, "bias in the query/key/value projection (default off, as the paper)");
     c->add_option("--init", a->init,
                   "matched (default): every head's H = W_V W_O starts at spectral norm --init-norm whatever the kind; "

@@ -7,6 +7,7 @@
 #include "prism/autograd/functions.hpp"
 #include "prism/core/json.hpp"
 #include "prism/autograd/grad_mode.hpp"
+#include "attention_options.hpp"
 #include "commands.hpp"
 #include "dist_options.hpp"
 #include "options.hpp"
@@ -23,9 +24,7 @@ namespace {
 struct TrainVitArgs {
     train::VitRunOptions run;
     std::int64_t dim = 0, depth = 0, heads = 0, patch = 0, mlp_dim = 0;
-    std::string attention, spectral_clip, rotate_clip, attention_layers;  // parsed by models::parse_attention_options
-    std::optional<double> alpha, lambda1, lambda2;
-    bool learnable_lambdas = false;
+    AttentionFlags attention;  // --attention, --attention-layers, --alpha, ... (cli/attention_options.hpp)
     DistArgs dist;
 };
 
@@ -115,33 +114,16 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     tv->add_option("--log-smoothing", a->run.log_smoothing,
                    "every N steps, per-layer smoothing measures (cos sim, HC/DC, ...) of a fixed validation batch "
                    "in metrics.jsonl");
-    tv->add_option("--attention", a->attention, "standard | spectral-smooth | spectral-sharpen | spectral-free | "
-                   "spectral-rotate | neutreno | resformer | svformer (default standard)");
-    tv->add_option("--spectral-clip", a->spectral_clip, "LO,HI: clip the spectral eigenvalues, e.g. --spectral-clip=-1,0");
-    tv->add_option("--rotate-clip", a->rotate_clip,
-                   "LO,HI: spectral-rotate: clip the magnitudes r of its eigenvalues r e^(+-i phi), e.g. --rotate-clip 0,1");
-    tv->add_option("--attention-layers", a->attention_layers, "FIRST,END: blocks [FIRST, END) use --attention");
-    tv->add_option("--alpha", a->alpha, "neutreno: weight of V^0 - V^l (default 0.6)");
-    tv->add_option("--lambda1", a->lambda1, "resformer: weight of V^0 (default 0.5)");
-    tv->add_option("--lambda2", a->lambda2, "resformer: weight of V^n (default 0.5)");
-    tv->add_flag("--learnable-lambdas", a->learnable_lambdas, "resformer: lambda1/lambda2 become parameters");
+    add_attention_options(tv, a->attention, nn::Task::Vision);
     add_init_options(tv, a->run.qkv_bias, a->run.init, a->run.init_norm);
     add_dist_options(tv, a->dist);
     tv->callback([a] {
         std::exit(guarded([a] {
             const auto started = std::filesystem::file_time_type::clock::now();
             apply_sizes(a->run, a->dim, a->depth, a->heads, a->patch, a->mlp_dim);
-            if (!a->attention.empty() || !a->spectral_clip.empty() || !a->rotate_clip.empty() ||
-                !a->attention_layers.empty() || a->alpha || a->lambda1 || a->lambda2 || a->learnable_lambdas) {
-                a->run.attention = usage_checked([&] {
-                    return models::parse_attention_options(
-                        a->attention.empty() ? "standard" : a->attention, a->spectral_clip, a->attention_layers,
-                        a->alpha, a->lambda1, a->lambda2, a->learnable_lambdas, 0.6, a->rotate_clip);
-                });
-                check_attention_layers(*a->run.attention, a->attention_layers,
-                                       a->depth > 0 ? a->depth : models::ViTConfig::preset(a->run.preset).depth,
-                                       a->depth > 0 ? "--depth" : "preset " + a->run.preset);
-            }
+            a->run.attention = attention_spec_from(
+                a->attention, nn::Task::Vision, a->depth > 0 ? a->depth : models::ViTConfig::preset(a->run.preset).depth,
+                a->depth > 0 ? "--depth" : "preset " + a->run.preset);
             a->run.train.comm = join_world(a->dist);
             a->run.train.dist = a->dist.dp;
             const bool main_rank = !a->run.train.comm || a->run.train.comm->is_main();

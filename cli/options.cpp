@@ -9,95 +9,14 @@
 #include "prism/core/runtime.hpp"
 #include "prism/models/gpt.hpp"
 #include "prism/models/vit.hpp"
-#include "prism/nn/attention.hpp"
 
 namespace prism::cli {
 
 namespace {
 
-std::string num(double v) {
-    std::ostringstream os;
-    os << v;
-    return os.str();
-}
-
 std::string in_quotes(const std::string& text) { return "'" + text + "'"; }
 
 }  // namespace
-
-std::string Range::describe() const {
-    if (integer) {
-        if (int_hi == std::numeric_limits<std::int64_t>::max()) return ">= " + std::to_string(int_lo);
-        return "in [" + std::to_string(int_lo) + ", " + std::to_string(int_hi) + "]";
-    }
-    if (!has_lo && !has_hi) return "finite";
-    if (!has_hi) return std::string("finite, ") + (lo_open ? "> " : ">= ") + num(lo);
-    return std::string("in ") + (lo_open ? "(" : "[") + num(lo) + ", " + num(hi) + (hi_open ? ")" : "]");
-}
-
-std::string Range::expected() const {
-    if (integer) return "an integer " + describe();
-    if (!has_lo && !has_hi) return "a finite number";
-    if (!has_hi) return "a finite number " + describe().substr(8);  // drop "finite, "
-    return "a number " + describe();
-}
-
-std::string Range::check(const std::string& text) const {
-    const std::string bad = in_quotes(text) + " is not valid: expected " + expected();
-    const char* b = text.data();
-    const char* e = b + text.size();
-    if (integer) {
-        std::int64_t v = 0;
-        const auto [p, ec] = std::from_chars(b, e, v);
-        if (text.empty() || ec == std::errc::result_out_of_range) return bad;
-        if (ec != std::errc() || p != e) return bad;
-        return v < int_lo || v > int_hi ? bad : "";
-    }
-    if (text.empty()) return bad;
-    char* end = nullptr;
-    errno = 0;
-    const double v = std::strtod(b, &end);
-    if (end != e || !std::isfinite(v)) return bad;
-    if (has_lo && (lo_open ? !(v > lo) : !(v >= lo))) return bad;
-    if (has_hi && (hi_open ? !(v < hi) : !(v <= hi))) return bad;
-    return "";
-}
-
-Range integer_at_least(std::int64_t lo) {
-    Range r;
-    r.int_lo = lo;
-    return r;
-}
-
-Range integer_in(std::int64_t lo, std::int64_t hi) {
-    Range r;
-    r.int_lo = lo;
-    r.int_hi = hi;
-    return r;
-}
-
-Range number_at_least(double lo, bool open) {
-    Range r;
-    r.integer = false;
-    r.lo = lo;
-    r.lo_open = open;
-    return r;
-}
-
-Range number_in(double lo, double hi, bool lo_open, bool hi_open) {
-    Range r = number_at_least(lo, lo_open);
-    r.hi = hi;
-    r.hi_open = hi_open;
-    r.has_hi = true;
-    return r;
-}
-
-Range any_finite_number() {
-    Range r;
-    r.integer = false;
-    r.has_lo = false;
-    return r;
-}
 
 CLI::Validator in_range(const Range& r) {
     return CLI::Validator([r](std::string& text) { return r.check(text); }, r.describe());
@@ -163,7 +82,6 @@ const std::vector<Rule>& rules() {
         const auto every = in_range(integer_at_least(0));     // "every N steps" (0 = never), limits
         const auto nonneg = in_range(number_at_least(0));     // rates, decay, clip, warm-up
         const auto probability = in_range(number_in(0, 1, false, true));
-        std::vector<std::string> kinds = nn::attention_kinds();
         return std::vector<Rule>{
             {"*", "--threads", in_range(integer_in(1, 4096))},
             {"*", "--dim", count}, {"*", "--depth", count}, {"*", "--heads", count}, {"*", "--patch", count},
@@ -191,9 +109,7 @@ const std::vector<Rule>& rules() {
             {"*", "--data-fraction", in_range(number_in(0, 1, true, false))},
             {"eval gpt", "--val-fraction", in_range(number_in(0, 1, true, false))},
             {"*", "--val-fraction", probability},
-            {"*", "--alpha", in_range(any_finite_number())}, {"*", "--lambda1", in_range(any_finite_number())},
-            {"*", "--lambda2", in_range(any_finite_number())},
-            {"*", "--rotate-clip", pair_in_range(number_at_least(0))},
+            // the attention options check themselves (cli/attention_options.hpp, from the registry)
             {"study oversmoothing", "--depths", list_in_range(integer_at_least(1))},
             {"study oversmoothing", "--data-fractions", list_in_range(number_in(0, 1, true, false))},
             {"study oversmoothing", "--severities", list_in_range(integer_in(1, 5))},
@@ -201,8 +117,6 @@ const std::vector<Rule>& rules() {
             {"study oversmoothing", "--preset", one_of(models::ViTConfig::preset_names())},
             {"train gpt", "--preset", one_of(models::GPTConfig::preset_names())},
             {"train gpt", "--tokenizer", one_of({"char", "byte"})},
-            {"train vit", "--attention", one_of(kinds)},
-            {"train gpt", "--attention", one_of(kinds)},
         };
     }();
     return table;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "prism/core/value_range.hpp"
 #include "prism/models/attention_spec.hpp"
 
 namespace prism::cli {
@@ -30,24 +31,13 @@ class UsageError : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// A range of numbers. Integers are written as decimal digits; reals must be finite.
-struct Range {
-    bool integer = true;
-    std::int64_t int_lo = 0, int_hi = std::numeric_limits<std::int64_t>::max();
-    double lo = 0, hi = 0;
-    bool lo_open = false, hi_open = false, has_lo = true, has_hi = false;
-
-    std::string describe() const;  // ">= 1", "in [1, 4096]", "finite, >= 0", "in [0, 1)"
-    std::string expected() const;  // "an integer >= 1", "a finite number in [0, 1)"
-    // "" when `text` is a valid value, else "'text' is not valid: expected ...".
-    std::string check(const std::string& text) const;
-};
-
-Range integer_at_least(std::int64_t lo);
-Range integer_in(std::int64_t lo, std::int64_t hi);
-Range number_at_least(double lo, bool open = false);  // finite, >= lo (> lo when open)
-Range number_in(double lo, double hi, bool lo_open = false, bool hi_open = false);
-Range any_finite_number();
+// A range of numbers (core/value_range.hpp), shared with the attention parameters' ranges.
+using Range = ValueRange;
+using prism::any_finite_number;
+using prism::integer_at_least;
+using prism::integer_in;
+using prism::number_at_least;
+using prism::number_in;
 
 // CLI11 validators: a range; a comma-separated list of values in a range (not empty); one of
 // `choices`; a "LO,HI" pair of numbers in a range with LO <= HI.

@@ -9,7 +9,8 @@
 // and its C - HS remaining eigenvalues are structural zeros. The HS "non-trivial" eigenvalues
 // are those of the HS x HS matrix R_h L_h (same nonzero spectrum as L_h R_h); for
 // P diag(gamma) H_h they are those of R_h P diag(gamma) L_h. layer_operators() gives the
-// factors, these spectra, and the growth factor of the kind's own linearised layer map:
+// factors, these spectra, and the growth factor of the kind's own linearised layer map, as each
+// kind describes it (nn::Attention::linear_map, nn/attention.hpp; the built-in kinds):
 //
 //   kind                      H_h non-trivial spectrum         growth of mode (lambda_A, lambda_H)
 //   standard, svformer l=0    eig(W_O^h W_V^h)  (HS x HS)      1 + lambda_A lambda_H
@@ -19,7 +20,8 @@
 //   resformer l>=1            eig(W_O^h W_V^h)                 1 + lambda2 lambda_A lambda_H
 //   svformer l>=1             none: not applicable (no value projection of its own)
 //   other nn::HeadOperators   eig(R L) of H_h's rank-HS SVD    1 + lambda_A lambda_H
-//   anything else             not applicable (unknown layer map)
+//   anything else             not applicable (unknown layer map; a subclass of
+//                             MultiHeadSelfAttention that does not override linear_map() too)
 #pragma once
 #include <complex>
 #include <string>
@@ -35,9 +37,6 @@ using Complex = std::complex<double>;
 // Eigenvalues of a square (n, n) matrix, sorted by modulus, largest first (ties: larger real
 // part first, then larger imaginary part). Defined in spectrum.cpp.
 std::vector<Complex> eigenvalues(const Tensor& m);
-
-// NH tensors (C, C) float64, from qkv.weight and proj.weight (biases do not enter H).
-std::vector<Tensor> standard_head_operators(const nn::MultiHeadSelfAttention& attn);
 
 // NH operators for any attention kind that has them; empty for a layer with no value
 // projection of its own (svformer layers >= 1); throws prism::Error naming the kind when

@@ -71,10 +71,6 @@ std::string confine_dataset(const std::string& spec) {
     return spec.substr(0, colon + 1) + datasets_dir() + "/" + dir;
 }
 
-std::optional<double> number(const std::string& token) {
-    if (token.empty() || token == "-") return std::nullopt;
-    return std::strtod(token.c_str(), nullptr);
-}
 
 template <class F>
 void expect_error_only(F&& f) {
@@ -95,16 +91,22 @@ void options(const std::uint8_t* data, std::size_t size) {
             else line[k] += static_cast<char>(data[i]);
         }
     }
-    // --attention KIND --spectral-clip LO,HI --attention-layers FIRST,END --alpha --lambda1 --lambda2 --learnable-lambdas
+    // --attention KIND --spectral-clip/--rotate-clip LO,HI --attention-layers FIRST,END --alpha --lambda1 --lambda2 --learnable-lambdas
     expect_error_only([&] {
         std::istringstream nums(line[3]);
         std::string t[4];
         nums >> t[0] >> t[1] >> t[2] >> t[3];
-        const auto spec = models::parse_attention_options(line[0], line[1], line[2], number(t[0]), number(t[1]),
-                                                          number(t[2]), t[3] == "1", 0.6);
+        // line 1 is the clip of whichever kind: --spectral-clip for spectral-*, else --rotate-clip
+        models::AttentionOptions opts;
+        if (!line[1].empty()) opts[line[0].rfind("spectral-rotate", 0) == 0 ? "rotate-clip" : "spectral-clip"] = line[1];
+        const char* numbers[3] = {"alpha", "lambda1", "lambda2"};
+        for (int i = 0; i < 3; ++i)
+            if (!t[i].empty() && t[i] != "-") opts[numbers[i]] = t[i];
+        if (t[3] == "1") opts["learnable-lambdas"] = "1";
+        const auto spec = models::parse_attention_options(line[0], opts, line[2]);
         // The checkpoint config round trip, and the per-block configs a model would be built with.
         const auto back = models::AttentionSpec::from_json(spec.to_json());
-        if (back.kind != spec.kind || back.clip != spec.clip || back.layers != spec.layers)
+        if (back.kind != spec.kind || back.params != spec.params || back.layers != spec.layers)
             throw std::logic_error("fuzz finding: AttentionSpec json round trip changed " + spec.to_json().dump());
         for (std::int64_t layer = 0; layer < 4; ++layer) (void)spec.for_layer(layer, layer % 2 == 0, true);
     });

@@ -30,7 +30,7 @@ void image(const std::uint8_t* data, std::size_t size);
 // round trips, to_json/from_json), split_tokens, WindowSampler, eval_windows; and, when it
 // parses as JSON, Tokenizer::from_json of it (a checkpoint's "tokenizer").
 void text(const std::uint8_t* data, std::size_t size);
-// Lines of the input as command-line values: line 0 --attention, 1 --spectral-clip,
+// Lines of the input as command-line values: line 0 --attention, 1 --spectral-clip (--rotate-clip for spectral-rotate),
 // 2 --attention-layers, 3 --alpha/--lambda1/--lambda2 numbers, 4 --depths, 5 --data-fractions,
 // 6 --attention kinds list, 7 --severities, 8 --corruptions, 9 --corruption NAME:SEVERITY,
 // 10 --dataset (its directory confined to a scratch folder; fashion-mnist is skipped).

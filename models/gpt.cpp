@@ -105,7 +105,7 @@ GPTConfig GPTConfig::from_json(const nlohmann::json& j) {
         c.qkv_bias = j.value("qkv_bias", true);
         c.init = j.value("init", std::string("default"));
         c.init_norm = j.value("init_norm", 0.1);
-        if (j.contains("attention") && !j["attention"].is_null()) c.attention = AttentionSpec::from_json(j["attention"]);
+        if (j.contains("attention") && !j["attention"].is_null()) c.attention = AttentionSpec::from_json(j["attention"], nn::Task::Language);
         if (j.contains("tokenizer")) c.tokenizer = j["tokenizer"];
     } catch (const nlohmann::json::exception& e) {
         throw Error("gpt config", e.what());
@@ -116,6 +116,9 @@ GPTConfig GPTConfig::from_json(const nlohmann::json& j) {
 
 GPT::GPT(const GPTConfig& cfg, Generator* gen) : nn::Module("GPT"), config(cfg) {
     config.validate();
+    // the kind's parameters left out get its language defaults (recorded in the checkpoint config)
+    nn::complete_attention_params(nn::attention_kind(config.attention.kind, "gpt config"), config.attention.params,
+                                  nn::Task::Language, "gpt config");
     const GeluApprox act = parse_activation(config.activation);
     transformer = register_module("transformer", std::make_shared<nn::Module>("ModuleDict"));
     wte = transformer->register_module("wte", std::make_shared<nn::Embedding>(config.vocab_size, config.dim, gen));

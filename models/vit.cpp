@@ -181,6 +181,9 @@ std::string PatchEmbed::extra_repr() const {
 
 ViT::ViT(const ViTConfig& cfg, Generator* gen) : nn::Module("VisionTransformer"), config(cfg) {
     config.validate();
+    // the kind's parameters left out get its vision defaults (recorded in the checkpoint config)
+    nn::complete_attention_params(nn::attention_kind(config.attention.kind, "vit config"), config.attention.params,
+                                  nn::Task::Vision, "vit config");
     const GeluApprox act = parse_activation(config.activation);
     patch_embed = register_module(
         "patch_embed",

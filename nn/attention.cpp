@@ -1,9 +1,10 @@
 #include "prism/nn/attention.hpp"
 
-#include <mutex>
+#include <typeinfo>
 
 #include "prism/autograd/fn_nn.hpp"
-#include "prism/nn/attention_kinds.hpp"
+#include "prism/autograd/grad_mode.hpp"
+#include "prism/nn/attention_registry.hpp"
 
 namespace prism::nn {
 
@@ -58,69 +59,44 @@ Tensor MultiHeadSelfAttention::forward(const Tensor& x, AttentionContext& ctx) {
     return y;
 }
 
+LayerLinearMap MultiHeadSelfAttention::standard_linear_map() const {
+    NoGradGuard ng;
+    LayerLinearMap m;
+    const Tensor W = qkv->weight.detach().to(kFloat64), O = proj->weight.detach().to(kFloat64);  // (3C, C), (C, C)
+    for (std::int64_t h = 0; h < heads; ++h)
+        m.heads.push_back({W.narrow(0, 2 * dim + h * head_size, head_size).t().contiguous(),  // W_V^h (C, HS)
+                           O.narrow(1, h * head_size, head_size).t().contiguous()});          // W_O^h (HS, C)
+    m.h_operator = "eig(W_O^h W_V^h) (HS x HS)";
+    return m;
+}
+
+std::optional<LayerLinearMap> MultiHeadSelfAttention::linear_map() const {
+    if (typeid(*this) == typeid(MultiHeadSelfAttention)) return standard_linear_map();
+    LayerLinearMap m;
+    m.applicable = false;
+    m.reason = "attention kind '" + kind() + "': its layer map is not known to the diagnostics";
+    return m;
+}
+
 std::string MultiHeadSelfAttention::extra_repr() const {
     return Error::cat("dim=", dim, ", heads=", heads, ", causal=", config.causal ? "True" : "False");
 }
 
-namespace {
-
-struct Registry {
-    std::mutex mu;
-    std::map<std::string, AttentionFactory> factories;
-    Registry() {
-        factories["standard"] = [](const AttentionConfig& c, const AttentionArgs& a) {
-            return std::make_shared<MultiHeadSelfAttention>(c, a);
-        };
-        for (auto& [kind, f] : builtin_attention_factories()) factories[kind] = f;  // nn/attention_kinds.hpp
-    }
-};
-
-Registry& registry() {
-    static Registry r;
-    return r;
+double AttentionConfig::param(const std::string& name) const {
+    if (auto it = params.find(name); it != params.end()) return it->second;
+    // not set (make_attention fills them; a kind built directly may not be): the registered default
+    if (is_attention_kind(kind))
+        for (const auto& p : attention_kind(kind).params)
+            if (p.config_key() == name && p.default_for(Task::Vision)) return *p.default_for(Task::Vision);
+    throw Error("attention", kind, ": parameter '", name, "' is not set and has no default");
 }
 
-}  // namespace
-
-void register_attention(const std::string& kind, AttentionFactory factory) {
-    if (kind.empty() || !factory) throw Error("register_attention", "need a kind name and a factory");
-    auto& r = registry();
-    std::lock_guard lock(r.mu);
-    r.factories[kind] = std::move(factory);
-}
-
-std::vector<std::string> attention_kinds() {
-    auto& r = registry();
-    std::lock_guard lock(r.mu);
-    std::vector<std::string> out;
-    for (auto& [k, f] : r.factories) out.push_back(k);
-    return out;
-}
-
-std::shared_ptr<Attention> make_attention(const AttentionConfig& config, const AttentionArgs& args) {
-    AttentionFactory f;
-    {
-        auto& r = registry();
-        std::lock_guard lock(r.mu);
-        auto it = r.factories.find(config.kind);
-        if (it != r.factories.end()) f = it->second;
-    }
-    if (!f) {
-        std::string known;
-        for (auto& k : attention_kinds()) known += (known.empty() ? "" : ", ") + k;
-        throw Error("make_attention", "unknown attention kind '", config.kind, "' (known: ", known, ")");
-    }
-    return f(config, args);
-}
-
-std::shared_ptr<Attention> make_attention(const AttentionConfig& config, std::int64_t dim, std::int64_t heads,
-                                          std::int64_t layer_index, Generator* gen) {
-    AttentionArgs a;
-    a.dim = dim;
-    a.heads = heads;
-    a.layer_index = layer_index;
-    a.gen = gen;
-    return make_attention(config, a);
+std::optional<std::pair<double, double>> AttentionConfig::pair(const std::string& key) const {
+    const auto lo = params.find(key + "_lo"), hi = params.find(key + "_hi");
+    if ((lo == params.end()) != (hi == params.end()))
+        throw Error("attention", kind, ": ", key, " needs both ", key, "_lo and ", key, "_hi");
+    if (lo == params.end()) return std::nullopt;
+    return std::make_pair(lo->second, hi->second);
 }
 
 }  // namespace prism::nn

@@ -9,18 +9,15 @@
 
 namespace prism::nn {
 
-std::vector<std::pair<std::string, AttentionFactory>> builtin_attention_factories() {
-    auto spectral = [](SpectralMode m) -> AttentionFactory {
-        return [m](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<SpectralAttention>(c, a, m); };
-    };
+std::vector<AttentionKindInfo> builtin_attention_kinds() {
     return {
-        {"spectral-smooth", spectral(SpectralMode::Smooth)},
-        {"spectral-sharpen", spectral(SpectralMode::Sharpen)},
-        {"spectral-free", spectral(SpectralMode::Free)},
-        {"spectral-rotate", [](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<RotateAttention>(c, a); }},
-        {"neutreno", [](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<NeutrenoAttention>(c, a); }},
-        {"resformer", [](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<ResFormerAttention>(c, a); }},
-        {"svformer", [](const AttentionConfig& c, const AttentionArgs& a) { return make_svformer(c, a); }},
+        spectral_kind(SpectralMode::Smooth),   // nn/attention_spectral.cpp
+        spectral_kind(SpectralMode::Sharpen),
+        neutreno_kind(),                       // nn/attention_neutreno.cpp
+        resformer_kind(),                      // nn/attention_resformer.cpp
+        rotate_kind(),                         // nn/attention_rotate.cpp
+        spectral_kind(SpectralMode::Free),
+        svformer_kind(),
     };
 }
 

@@ -5,20 +5,23 @@
 //     neutreno                                           nn/attention_neutreno.hpp
 //     resformer, svformer                                nn/attention_resformer.hpp
 //
-// They are in the registry from its first use (nn/attention.cpp pulls builtin_attention_factories()
-// into its initial table), so make_attention({.kind = "neutreno"}, ...) just works.
+// They are in the registry from its first use (nn/attention_registry.cpp pulls
+// builtin_attention_kinds() into its initial table), so make_attention({.kind = "neutreno"}, ...)
+// just works. Each kind's file defines its registry entry (name, factory, parameters) beside
+// the class; a new kind adds its file and one line to builtin_attention_kinds().
 // head_operators() gives the per-head feature operators H_h = W_V^h W_O^h for diagnostics.
 #pragma once
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "prism/nn/attention.hpp"
+#include "prism/nn/attention_registry.hpp"
 
 namespace prism::nn {
 
-// Every built-in kind except "standard", with its factory; touches no registry.
-std::vector<std::pair<std::string, AttentionFactory>> builtin_attention_factories();
+// Every built-in kind except "standard", in the order --help and the study list them; touches
+// no registry.
+std::vector<AttentionKindInfo> builtin_attention_kinds();
 
 // Implemented by kinds that know their per-head operators exactly (the spectral kinds, spectral-rotate).
 class HeadOperators {

@@ -4,8 +4,16 @@
 
 namespace prism::nn {
 
+AttentionKindInfo neutreno_kind() {
+    return {.name = "neutreno",
+            .summary = "NeuTRENO: standard attention plus alpha (V^0 - V^l) in layers l >= 1",
+            .factory = [](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<NeutrenoAttention>(c, a); },
+            .params = {{.name = "alpha", .help = "weight of V^0 - V^l", .default_value = 0.6, .language_default = 0.4}},
+            .study_default = true};
+}
+
 NeutrenoAttention::NeutrenoAttention(const AttentionConfig& cfg, const AttentionArgs& args)
-    : MultiHeadSelfAttention(cfg, args), alpha(cfg.param("alpha", 0.6)), layer_index(args.layer_index) {}
+    : MultiHeadSelfAttention(cfg, args), alpha(cfg.param("alpha")), layer_index(args.layer_index) {}
 
 Tensor NeutrenoAttention::forward(const Tensor& x, AttentionContext& ctx) {
     auto g = path_guard();
@@ -23,6 +31,12 @@ Tensor NeutrenoAttention::forward(const Tensor& x, AttentionContext& ctx) {
     Tensor y = project_out(u);
     probe("out", y);
     return y;
+}
+
+std::optional<LayerLinearMap> NeutrenoAttention::linear_map() const {
+    LayerLinearMap m = standard_linear_map();
+    if (layer_index >= 1) m.shift = alpha;
+    return m;
 }
 
 std::string NeutrenoAttention::extra_repr() const {

@@ -16,12 +16,29 @@ const Tensor& first_values(const char* kind, const AttentionContext& ctx, std::i
 
 }  // namespace
 
+AttentionKindInfo resformer_kind() {
+    return {.name = "resformer",
+            .summary = "ResFormer: layers n >= 1 attend with V' = lambda1 V^0 + lambda2 V^n",
+            .factory = [](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<ResFormerAttention>(c, a); },
+            .params = {{.name = "lambda1", .help = "weight of V^0", .default_value = 0.5},
+                       {.name = "lambda2", .help = "weight of V^n", .default_value = 0.5},
+                       {.name = "learnable-lambdas", .type = AttentionParam::Type::Flag,
+                        .help = "lambda1/lambda2 become parameters", .key = "learnable"}},
+            .study_default = true};
+}
+
+AttentionKindInfo svformer_kind() {
+    return {.name = "svformer",
+            .summary = "SVFormer: layers >= 1 reuse V^0 and have no value projection",
+            .factory = make_svformer};
+}
+
 ResFormerAttention::ResFormerAttention(const AttentionConfig& cfg, const AttentionArgs& args)
     : MultiHeadSelfAttention(cfg, args),
-      lambda1(cfg.param("lambda1", 0.5)),
-      lambda2(cfg.param("lambda2", 0.5)),
+      lambda1(cfg.param("lambda1")),
+      lambda2(cfg.param("lambda2")),
       layer_index(args.layer_index) {
-    if (cfg.param("learnable", 0.0) != 0.0 && layer_index >= 1) {
+    if (cfg.param("learnable") != 0.0 && layer_index >= 1) {
         lambda1_param = register_parameter("lambda1", Tensor::full({1}, lambda1));
         lambda2_param = register_parameter("lambda2", Tensor::full({1}, lambda2));
     }
@@ -43,6 +60,20 @@ Tensor ResFormerAttention::forward(const Tensor& x, AttentionContext& ctx) {
 std::string ResFormerAttention::extra_repr() const {
     return MultiHeadSelfAttention::extra_repr() + Error::cat(", lambda1=", lambda1, ", lambda2=", lambda2,
                                                              lambda1_param.defined() ? ", learnable" : "");
+}
+
+std::optional<LayerLinearMap> ResFormerAttention::linear_map() const {
+    LayerLinearMap m = standard_linear_map();
+    if (layer_index >= 1) m.scale = lambda2_param.defined() ? lambda2_param.to_vector<double>()[0] : lambda2;
+    return m;
+}
+
+std::optional<LayerLinearMap> SVFormerAttention::linear_map() const {
+    LayerLinearMap m;
+    m.applicable = false;
+    m.reason = "svformer layer >= 1 reuses V^0 and has no value projection: with A fixed it adds A V^0 W_O, an input "
+               "from layer 0, and its own map in X is the identity";
+    return m;
 }
 
 SVFormerAttention::SVFormerAttention(const AttentionConfig& cfg, const AttentionArgs& args)

@@ -8,7 +8,7 @@
 //   Linear(C, 2C) "qk" (bias per qkv_bias), the output projection keeps its name. Layer 0 is
 //   standard (qkv, proj) and records V^0.
 #pragma once
-#include "prism/nn/attention.hpp"
+#include "prism/nn/attention_registry.hpp"
 
 namespace prism::nn {
 
@@ -18,6 +18,9 @@ class ResFormerAttention : public MultiHeadSelfAttention {
     Tensor forward(const Tensor& x, AttentionContext& ctx) override;
     std::string kind() const override { return "resformer"; }
     std::string extra_repr() const override;
+    // V' = lambda1 V^0 + lambda2 V: with A fixed, X + lambda2 A X H + lambda1 A V^0 W_O (V^0 an
+    // input): the standard H_h with scale lambda2 (layers >= 1).
+    std::optional<LayerLinearMap> linear_map() const override;
 
     double lambda1, lambda2;  // used when not learnable
     Tensor lambda1_param, lambda2_param;  // (1), defined when learnable and layer_index >= 1
@@ -29,6 +32,7 @@ class SVFormerFirstAttention : public MultiHeadSelfAttention {
    public:
     using MultiHeadSelfAttention::MultiHeadSelfAttention;
     std::string kind() const override { return "svformer"; }
+    std::optional<LayerLinearMap> linear_map() const override { return standard_linear_map(); }
 };
 
 // Layers >= 1 of an svformer model.
@@ -38,6 +42,7 @@ class SVFormerAttention : public Attention {
     Tensor forward(const Tensor& x, AttentionContext& ctx) override;
     std::string kind() const override { return "svformer"; }
     std::string extra_repr() const override;
+    std::optional<LayerLinearMap> linear_map() const override;  // not applicable: no H of its own
 
     std::int64_t dim, heads, head_size, layer_index;
     AttentionConfig config;
@@ -48,5 +53,9 @@ class SVFormerAttention : public Attention {
 
 // The svformer factory: SVFormerFirstAttention for layer 0, SVFormerAttention after.
 std::shared_ptr<Attention> make_svformer(const AttentionConfig& cfg, const AttentionArgs& args);
+
+// Their registry entries: resformer takes --lambda1, --lambda2, --learnable-lambdas; svformer nothing.
+AttentionKindInfo resformer_kind();
+AttentionKindInfo svformer_kind();
 
 }  // namespace prism::nn

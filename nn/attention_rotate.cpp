@@ -59,16 +59,24 @@ Tensor rotation_blocks(const Tensor& r, const Tensor& phi, std::int64_t heads, s
     });
 }
 
+AttentionKindInfo rotate_kind() {
+    return {.name = kKind,
+            .summary = "spectral attention, H_h = V_h B_h V_h^T with complex eigenvalue pairs r e^(+-i phi)",
+            .factory = [](const AttentionConfig& c, const AttentionArgs& a) { return std::make_shared<RotateAttention>(c, a); },
+            .params = {{.name = "rotate-clip", .type = AttentionParam::Type::Pair,
+                        .help = "LO,HI: clip the magnitudes r of its eigenvalues r e^(+-i phi), e.g. --rotate-clip 0,1",
+                        .range = number_at_least(0), .key = "clip"}},
+            .study_default = true};
+}
+
 RotateAttention::RotateAttention(const AttentionConfig& cfg, const AttentionArgs& args)
     : Attention("RotateAttention"), dim(args.dim), heads(args.heads), config(cfg), gen(args.gen) {
     if (dim <= 0 || heads <= 0 || dim % heads != 0)
         throw Error(kKind, "dim ", dim, " must be a positive multiple of heads ", heads);
     head_size = dim / heads;
     slots = (head_size + 1) / 2;
-    const bool has_lo = cfg.params.count("clip_lo"), has_hi = cfg.params.count("clip_hi");
-    if (has_lo != has_hi) throw Error(kKind, "clip needs both clip_lo and clip_hi");
-    if (has_lo) {
-        clip = std::make_pair(cfg.params.at("clip_lo"), cfg.params.at("clip_hi"));
+    clip = cfg.pair("clip");
+    if (clip) {
         if (!(clip->first >= 0 && clip->first <= clip->second) || !std::isfinite(clip->second))
             throw Error(kKind, "clip range [", clip->first, ", ", clip->second,
                         "] of the magnitudes r must satisfy 0 <= lo <= hi (finite)");
@@ -125,6 +133,31 @@ std::vector<Tensor> RotateAttention::head_operators() const {
         out.push_back(matmul(matmul(Vh, Bh), Vh.t()).detach());
     }
     return out;
+}
+
+std::optional<LayerLinearMap> RotateAttention::linear_map() const {
+    NoGradGuard ng;
+    const Tensor VH = basis().to(kFloat64), Bm = blocks().to(kFloat64);  // (C, C), (C, C)
+    const auto r = magnitudes().to_vector<double>(), ph = phi.detach().to_vector<double>();
+    LayerLinearMap m;
+    for (std::int64_t h = 0; h < heads; ++h) {
+        const Tensor Vh = VH.narrow(1, h * head_size, head_size).contiguous();                        // (C, HS)
+        const Tensor Bh = Bm.narrow(0, h * head_size, head_size).narrow(1, h * head_size, head_size);  // (HS, HS)
+        m.heads.push_back({Vh, matmul(Bh, Vh.t()).contiguous()});  // V_h, B_h V_h^T
+        std::vector<std::complex<double>> e;
+        for (std::int64_t k = 0; k < slots; ++k) {
+            const std::size_t p = static_cast<std::size_t>(h * slots + k);
+            if (2 * k + 1 < head_size) {
+                e.push_back(std::polar(r[p], ph[p]));
+                e.push_back(std::polar(r[p], -ph[p]));
+            } else {
+                e.emplace_back(r[p] * std::cos(ph[p]), 0.0);  // odd HS: the 1x1 slot
+            }
+        }
+        m.eigenvalues.push_back(e);
+    }
+    m.h_operator = "B_h (H_h = V_h B_h V_h^T, eigenvalues r e^{+-i phi})";
+    return m;
 }
 
 void RotateAttention::scale_head(std::int64_t head, double factor) {

@@ -42,6 +42,8 @@ class RotateAttention : public Attention, public HeadOperators, public HeadScali
     std::string kind() const override { return "spectral-rotate"; }
     std::string extra_repr() const override;
     std::vector<Tensor> head_operators() const override;  // H_h = V_h B_h V_h^T, (C, C) each
+    // left V_h (C, HS), right B_h V_h^T (HS, C); eigenvalues exactly r_k e^{+-i phi_k} (1x1 slot: r cos phi).
+    std::optional<LayerLinearMap> linear_map() const override;
     // psi of head h times sqrt(factor): r times factor, before the clip.
     void scale_head(std::int64_t head, double factor) override;
     double unclipped_head_norm(std::int64_t head) const override;  // max_k r_k (1x1 slot: |r cos phi|), before the clip
@@ -58,5 +60,8 @@ class RotateAttention : public Attention, public HeadOperators, public HeadScali
     std::shared_ptr<Dropout> proj_drop;
     Generator* gen;
 };
+
+// Its registry entry: --rotate-clip.
+AttentionKindInfo rotate_kind();
 
 }  // namespace prism::nn

@@ -20,15 +20,27 @@ const char* mode_name(SpectralMode m) {
 
 }  // namespace
 
+AttentionKindInfo spectral_kind(SpectralMode mode) {
+    const char* what = mode == SpectralMode::Smooth    ? "eigenvalues psi^2 >= 0 (smoothing)"
+                       : mode == SpectralMode::Sharpen ? "eigenvalues -psi^2 <= 0 (sharpening)"
+                                                       : "eigenvalues psi of either sign";
+    return {.name = mode_name(mode),
+            .summary = std::string("spectral attention, H_h = V_h Lambda_h V_h^T with ") + what,
+            .factory = [mode](const AttentionConfig& c, const AttentionArgs& a) {
+                return std::make_shared<SpectralAttention>(c, a, mode);
+            },
+            .params = {{.name = "spectral-clip", .type = AttentionParam::Type::Pair,
+                        .help = "LO,HI: clip the eigenvalues Lambda, e.g. --spectral-clip=-1,0", .key = "clip"}},
+            .study_default = mode != SpectralMode::Free};
+}
+
 SpectralAttention::SpectralAttention(const AttentionConfig& cfg, const AttentionArgs& args, SpectralMode m)
     : Attention("SpectralAttention"), dim(args.dim), heads(args.heads), config(cfg), mode(m), gen(args.gen) {
     if (dim <= 0 || heads <= 0 || dim % heads != 0)
         throw Error(mode_name(mode), "dim ", dim, " must be a positive multiple of heads ", heads);
     head_size = dim / heads;
-    const bool has_lo = cfg.params.count("clip_lo"), has_hi = cfg.params.count("clip_hi");
-    if (has_lo != has_hi) throw Error(mode_name(mode), "clip needs both clip_lo and clip_hi");
-    if (has_lo) {
-        clip = std::make_pair(cfg.params.at("clip_lo"), cfg.params.at("clip_hi"));
+    clip = cfg.pair("clip");
+    if (clip) {
         if (!(clip->first <= clip->second))
             throw Error(mode_name(mode), "clip range [", clip->first, ", ", clip->second, "] is empty");
     }
@@ -83,6 +95,21 @@ std::vector<Tensor> SpectralAttention::head_operators() const {
         out.push_back(matmul(mul(Vh, lam.narrow(0, h * head_size, head_size)), Vh.t()).detach());
     }
     return out;
+}
+
+std::optional<LayerLinearMap> SpectralAttention::linear_map() const {
+    NoGradGuard ng;
+    const Tensor VH = basis().to(kFloat64), lam = eigenvalues().to(kFloat64);  // (C, C), (C)
+    const auto lv = lam.to_vector<double>();
+    LayerLinearMap m;
+    for (std::int64_t h = 0; h < heads; ++h) {
+        const Tensor Vh = VH.narrow(1, h * head_size, head_size).contiguous();  // (C, HS)
+        const Tensor lh = lam.narrow(0, h * head_size, head_size);            // (HS)
+        m.heads.push_back({Vh, mul(Vh, lh).t().contiguous()});                // V_h, diag(Lambda_h) V_h^T
+        m.eigenvalues.emplace_back(lv.begin() + h * head_size, lv.begin() + (h + 1) * head_size);
+    }
+    m.h_operator = "Lambda_h (H_h = V_h Lambda_h V_h^T)";
+    return m;
 }
 
 std::string SpectralAttention::extra_repr() const {

@@ -8,7 +8,8 @@
 //
 // Queries and keys: an ordinary Linear(C, 2C) "qk" (bias per qkv_bias). No value/output bias.
 // Parameters: qk.weight (2C, C), qk.bias (2C), theta (C, C) ~ U(-1/sqrt(C), 1/sqrt(C)),
-// psi (C) ~ U(0, 1). Config params "clip_lo"/"clip_hi" (both or neither) set the clip range.
+// psi (C) ~ U(0, 1). Config params "clip_lo"/"clip_hi" (both or neither; --spectral-clip LO,HI)
+// set the clip range.
 #pragma once
 #include <optional>
 #include <utility>
@@ -26,6 +27,9 @@ class SpectralAttention : public Attention, public HeadOperators {
     std::string kind() const override;
     std::string extra_repr() const override;
     std::vector<Tensor> head_operators() const override;
+    // H_h = V_h diag(Lambda_h) V_h^T: left V_h (C, HS), right diag(Lambda_h) V_h^T (HS, C), and
+    // (V_h^T V_h = I) its non-trivial eigenvalues are exactly Lambda_h.
+    std::optional<LayerLinearMap> linear_map() const override;
 
     Tensor basis() const;        // V_H (C, C), differentiable through the QR
     Tensor eigenvalues() const;  // Lambda (C), differentiable (zero gradient where clipped)
@@ -39,5 +43,8 @@ class SpectralAttention : public Attention, public HeadOperators {
     std::shared_ptr<Dropout> proj_drop;
     Generator* gen;
 };
+
+// The registry entries of spectral-smooth, spectral-sharpen, spectral-free: --spectral-clip.
+AttentionKindInfo spectral_kind(SpectralMode mode);
 
 }  // namespace prism::nn

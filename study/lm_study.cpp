@@ -28,11 +28,7 @@ LmStudyOptions::LmStudyOptions() {
 }
 
 models::AttentionSpec LmStudyOptions::attention_spec(const std::string& kind) const {
-    const bool res = kind == "resformer";
-    return models::parse_attention_options(kind, models::takes_spectral_clip(kind) ? spectral_clip : "", "",
-                                           kind == "neutreno" ? alpha : std::nullopt, res ? lambda1 : std::nullopt,
-                                           res ? lambda2 : std::nullopt, false, 0.4,
-                                           kind == "spectral-rotate" ? rotate_clip : "");
+    return models::parse_attention_options(kind, models::options_for(kind, attention_options), "", nn::Task::Language);
 }
 
 std::string LmRunResult::id() const {
@@ -201,7 +197,10 @@ std::vector<std::string> write_lm_report(const LmStudyOptions& o, const std::vec
     s << "; " << b.train.steps << " steps of " << b.train.batch_size << " windows, AdamW lr " << csv_num(b.train.lr)
       << ".\n- Methods:";
     for (const auto& a : o.attention) s << " " << a;
-    s << "; seeds " << o.seeds << "; neutreno alpha " << csv_num(o.alpha.value_or(0.4)) << "; qkv bias "
+    std::vector<models::AttentionSpec> specs;
+    for (const auto& a : o.attention) specs.push_back(o.attention_spec(a));
+    const std::string params = models::describe_params(specs);
+    s << "; seeds " << o.seeds << (params.empty() ? "" : "; " + params) << "; qkv bias "
       << (o.qkv_bias ? "on" : "off") << "; init " << o.init
       << (o.init == "matched" ? " (every head's ||H_h||_2 = " + csv_num(o.init_norm) + " at step 0)" : "") << ".\n"
       << "- Validation loss: nats/token over the first " << (runs.front().val_tokens) << " tokens of the validation "

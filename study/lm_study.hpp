@@ -25,10 +25,7 @@ struct LmStudyOptions {
     std::vector<std::string> attention = {"standard", "spectral-smooth", "spectral-sharpen", "neutreno"};
     std::vector<std::int64_t> depths = {4};
     std::int64_t seeds = 1;                  // training seeds 1337 + s, s = 0 .. seeds-1
-    std::string spectral_clip;               // as StudyOptions
-    std::string rotate_clip;                 // as StudyOptions
-    std::optional<double> alpha;             // neutreno: 0.4 for language (NeuTRENO's WikiText-103 value)
-    std::optional<double> lambda1, lambda2;
+    models::AttentionOptions attention_options;  // as StudyOptions, with the language defaults
     bool qkv_bias = false;
     std::string init = "matched";
     double init_norm = 0.1;

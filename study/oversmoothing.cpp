@@ -53,11 +53,7 @@ std::int64_t StudyOptions::epochs_for(double data_fraction) const {
 }
 
 models::AttentionSpec StudyOptions::attention_spec(const std::string& kind) const {
-    const bool resformer = kind == "resformer";
-    return models::parse_attention_options(kind, models::takes_spectral_clip(kind) ? spectral_clip : "", "",
-                                           kind == "neutreno" ? alpha : std::nullopt,
-                                           resformer ? lambda1 : std::nullopt, resformer ? lambda2 : std::nullopt,
-                                           false, 0.6, kind == "spectral-rotate" ? rotate_clip : "");
+    return models::parse_attention_options(kind, models::options_for(kind, attention_options), "", nn::Task::Vision);
 }
 
 namespace {

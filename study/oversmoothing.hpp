@@ -29,8 +29,9 @@ namespace prism::study {
 
 struct StudyOptions {
     // ---- the grid ----
-    std::vector<std::string> attention = {"standard",  "spectral-smooth", "spectral-sharpen",
-                                          "neutreno",  "resformer",       "spectral-rotate"};
+    // the registry's default methods: standard, spectral-smooth, spectral-sharpen, neutreno,
+    // resformer, spectral-rotate (nn::AttentionKindInfo::study_default)
+    std::vector<std::string> attention = nn::study_default_kinds();
     std::vector<std::int64_t> depths = {6, 12, 24};
     std::vector<double> data_fractions = {1.0, 0.1};
     std::int64_t seeds = 3;  // seeds 0 .. seeds-1
@@ -42,10 +43,9 @@ struct StudyOptions {
     // (base.depth, base.data_fraction, base.seed, base.attention and base.train.out_dir are set per run)
     train::VitRunOptions base;
     // ---- the knobs the comparison depends on (issue 15); recorded in settings.json ----
-    std::string spectral_clip;                 // "LO,HI" for spectral-smooth/-sharpen/-free ("" = no clip)
-    std::string rotate_clip;                   // "LO,HI" for the magnitudes r of spectral-rotate ("" = no clip)
-    std::optional<double> alpha;               // neutreno (default 0.6)
-    std::optional<double> lambda1, lambda2;    // resformer (default 0.5, 0.5)
+    // Attention parameters by option name, each applied to the kinds that take it, e.g.
+    // {"spectral-clip", "-1,0"}, {"alpha", "0.3"} (defaults: the registry's, for vision).
+    models::AttentionOptions attention_options;
     bool qkv_bias = false;                     // the paper's models have no qkv bias
     std::string init = "matched";              // "matched" (every head's ||H_h||_2 = init_norm) | "default"
     double init_norm = 0.1;                    // the standard kind's H norm under timm's init
@@ -70,9 +70,7 @@ struct StudyOptions {
 
     StudyOptions();
     std::int64_t epochs_for(double data_fraction) const;  // fraction_epochs or base.train.epochs
-    // The attention spec of one kind with the options above that apply to it (spectral_clip only
-    // to spectral-smooth/-sharpen/-free, rotate_clip only to spectral-rotate, alpha only to
-    // neutreno, lambdas only to resformer).
+    // The attention spec of one kind with the attention_options it takes.
     models::AttentionSpec attention_spec(const std::string& kind) const;
     std::vector<int> severities() const;             // of `corruptions`, ascending, no repeats
     std::vector<std::string> corruption_list() const;  // names in `corruptions`, first-seen order

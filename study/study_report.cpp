@@ -128,6 +128,9 @@ std::string scale_text(const StudyOptions& o, const StudyResult& res) {
                   "this invocation %.0f s; summed over runs %.0f s of training and %.0f s of evaluation.\n",
                   res.runs.size(), static_cast<long long>(res.trained), static_cast<long long>(res.skipped),
                   res.seconds, train_s, eval_s);
+    std::vector<models::AttentionSpec> specs;
+    for (const auto& a : o.attention) specs.push_back(o.attention_spec(a));
+    const std::string params = models::describe_params(specs);  // "neutreno alpha 0.6; ..."
     std::ostringstream s;
     s << "- Dataset `" << b.dataset << "`; model `" << b.preset << "` (dim " << b.dim.value_or(c.dim) << ", heads "
       << b.heads.value_or(c.heads) << ", patch " << b.patch.value_or(c.patch_size) << ", MLP "
@@ -145,10 +148,7 @@ std::string scale_text(const StudyOptions& o, const StudyResult& res) {
                                 "spectral norm " + csv_num(o.init_norm) + " at step 0, whatever the kind"
                               : std::string("default: timm's init for standard attention (||H_h||_2 near 0.1), psi ~ U(0, 1) "
                                             "for the spectral kinds (eigenvalues up to ~1)"))
-      << "; spectral clip " << (o.spectral_clip.empty() ? std::string("none") : "[" + o.spectral_clip + "]")
-      << "; rotate clip " << (o.rotate_clip.empty() ? std::string("none") : "[" + o.rotate_clip + "]")
-      << "; neutreno alpha " << csv_num(o.alpha.value_or(0.6)) << "; resformer lambdas "
-      << csv_num(o.lambda1.value_or(0.5)) << "/" << csv_num(o.lambda2.value_or(0.5))
+      << (params.empty() ? "" : "; " + params)
       << (b.log_smoothing > 0 ? "; smoothing logged every " + std::to_string(b.log_smoothing) + " steps" : std::string())
       << ".\n"
       << "- Evaluation: " << test_n << " test images (class-stratified, the same for every run); corruptions "

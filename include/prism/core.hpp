@@ -13,3 +13,4 @@
 #include "prism/core/shape.hpp"
 #include "prism/core/storage.hpp"
 #include "prism/core/tensor.hpp"
+#include "prism/core/value_range.hpp"

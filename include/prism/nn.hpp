@@ -5,6 +5,7 @@
 #include "prism/nn/attention_init.hpp"
 #include "prism/nn/attention_kinds.hpp"
 #include "prism/nn/attention_neutreno.hpp"
+#include "prism/nn/attention_registry.hpp"
 #include "prism/nn/attention_resformer.hpp"
 #include "prism/nn/attention_rotate.hpp"
 #include "prism/nn/attention_spectral.hpp"

@@ -205,7 +205,10 @@ BOOST_AUTO_TEST_CASE(standard_head_nontrivial_spectrum) {
     nn::MultiHeadSelfAttention attn(cfg, {.dim = C, .heads = NH, .gen = &g});
     const auto ops = diag::layer_operators(attn);
     BOOST_TEST(ops.h_operator == "eig(W_O^h W_V^h) (HS x HS)");
-    const auto Hs = diag::standard_head_operators(attn);
+    std::vector<Tensor> Hs;  // H_h = W_V^h W_O^h in float64, from the float64 factors
+    for (const auto& f : ops.heads) Hs.push_back(matmul(f.left, f.right));
+    for (std::int64_t h = 0; h < NH; ++h)  // the same operators nn::head_operators gives (in float32)
+        BOOST_TEST(test::max_abs_diff(nn::head_operators(attn)[h].to(kFloat64), Hs[h]) < 1e-6);
     const Tensor gamma = Tensor::from_vector(std::vector<double>{1.0, -0.5, 2.0, 0.7, 1.3, -1.1}, {C});
     for (std::int64_t h = 0; h < NH; ++h) {
         for (bool ln : {false, true}) {

@@ -53,12 +53,23 @@ bool has_word(const std::string& text, const std::string& word) {
     return false;
 }
 
+// The indented code block starting at or after line `from` (blank lines before it skipped),
+// each line without its 4-space indent ("" for blank lines inside it).
+std::vector<std::string> indented_block(const std::vector<std::string>& ls, std::size_t from) {
+    std::size_t j = from;
+    while (j < ls.size() && trim(ls[j]).empty()) ++j;
+    std::vector<std::string> out;
+    for (; j < ls.size() && (ls[j].rfind("    ", 0) == 0 || trim(ls[j]).empty()); ++j)
+        out.push_back(ls[j].size() >= 4 ? ls[j].substr(4) : "");
+    return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(docs)
 
 BOOST_AUTO_TEST_CASE(tour_programs_run_and_say_ok) {
-    for (const std::string name : {"tensor_views", "kernel", "autograd", "block", "train_tiny_vit", "smoothing"}) {
+    for (const std::string name : {"tensor_views", "kernel", "autograd", "block", "train_tiny_vit", "smoothing", "new_kind"}) {
         const std::string exe = std::string(PRISM_EXAMPLES_DIR) + "/tour_" + name;
         FILE* p = popen((exe + " 2>&1").c_str(), "r");
         BOOST_REQUIRE_MESSAGE(p, "cannot run " + exe);
@@ -126,10 +137,8 @@ BOOST_AUTO_TEST_CASE(quoted_snippets_are_in_their_files) {
             const fs::path src = kRoot / m[1].str();
             BOOST_REQUIRE_MESSAGE(fs::exists(src), doc.filename().string() + ": snippet source " + m[1].str() + " missing");
             std::vector<std::string> code;
-            std::size_t j = i + 1;
-            while (j < ls.size() && trim(ls[j]).empty()) ++j;
-            for (; j < ls.size() && (ls[j].rfind("    ", 0) == 0 || trim(ls[j]).empty()); ++j)
-                if (!trim(ls[j]).empty()) code.push_back(trim(ls[j]));
+            for (const auto& l : indented_block(ls, i + 1))
+                if (!trim(l).empty()) code.push_back(trim(l));
             BOOST_CHECK_MESSAGE(!code.empty(), doc.filename().string() + ": empty snippet after line " + std::to_string(i + 1));
             std::vector<std::string> file_lines;
             for (const auto& l : lines_of(slurp(src))) file_lines.push_back(trim(l));
@@ -144,6 +153,63 @@ BOOST_AUTO_TEST_CASE(quoted_snippets_are_in_their_files) {
         }
     }
     BOOST_CHECK_GE(snippets, 1);
+}
+
+// After "<!-- diff: nn/FILE is examples/PATH -->", the indented diff adds nn/FILE with exactly
+// the lines of examples/PATH (a file the suite compiles), touches only files under nn/, and its
+// context and removed lines are in the files it names, in order: applying it still works.
+BOOST_AUTO_TEST_CASE(quoted_diffs_touch_only_nn_and_match_the_example) {
+    const std::regex marker(R"(<!-- diff: (\S+) is (\S+) -->)");
+    int diffs = 0;
+    for (const auto& doc : doc_files()) {
+        const auto ls = lines_of(slurp(doc));
+        for (std::size_t i = 0; i < ls.size(); ++i) {
+            std::smatch m;
+            if (!std::regex_search(ls[i], m, marker)) continue;
+            ++diffs;
+            const std::string added_path = m[1].str(), example = m[2].str();
+            const auto diff = indented_block(ls, i + 1);
+            std::string file;                        // the file of the current section
+            std::vector<std::string> added, context;  // of the current section
+            auto finish = [&] {
+                if (file.empty()) return;
+                BOOST_CHECK_MESSAGE(file.rfind("nn/", 0) == 0, doc.filename().string() + ": the diff touches " + file);
+                if (file == added_path) {
+                    const auto want = lines_of(slurp(kRoot / example));
+                    BOOST_CHECK_MESSAGE(added == want, doc.filename().string() + ": the diff's " + file +
+                                                           " is not line for line " + example);
+                } else {
+                    std::vector<std::string> have;
+                    for (const auto& l : lines_of(slurp(kRoot / file))) have.push_back(trim(l));
+                    std::size_t at = 0;
+                    for (const auto& c : context) {
+                        while (at < have.size() && have[at] != trim(c)) ++at;
+                        BOOST_CHECK_MESSAGE(at < have.size(), doc.filename().string() + ": diff line not in " + file +
+                                                                  " (in order): " + c);
+                        if (at == have.size()) break;
+                        ++at;
+                    }
+                }
+                added.clear();
+                context.clear();
+            };
+            for (const auto& d : diff) {
+                if (d.rfind("+++ b/", 0) == 0) {
+                    finish();
+                    file = d.substr(6);
+                } else if (d.rfind("--- ", 0) == 0 || d.rfind("@@", 0) == 0 || d.rfind("diff ", 0) == 0 ||
+                           d.rfind("new file", 0) == 0 || d.rfind("index ", 0) == 0) {
+                    continue;
+                } else if (!d.empty() && d[0] == '+') {
+                    added.push_back(d.substr(1));
+                } else if (!d.empty() && (d[0] == ' ' || d[0] == '-')) {
+                    if (!trim(d.substr(1)).empty()) context.push_back(d.substr(1));
+                }
+            }
+            finish();
+        }
+    }
+    BOOST_CHECK_GE(diffs, 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

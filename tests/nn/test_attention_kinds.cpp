@@ -216,30 +216,35 @@ BOOST_AUTO_TEST_CASE(head_operators_match_the_forward_pass) {
 
 BOOST_AUTO_TEST_CASE(parse_attention_options_defaults_and_errors) {
     using models::parse_attention_options;
-    auto s = parse_attention_options("spectral-sharpen", "-1,0", "0,6");
+    auto s = parse_attention_options("spectral-sharpen", {{"spectral-clip", "-1,0"}}, "0,6");
     BOOST_TEST(s.kind == "spectral-sharpen");
-    BOOST_TEST((s.clip && s.clip->first == -1.0 && s.clip->second == 0.0));
+    BOOST_TEST((s.pair("clip") == std::make_pair(-1.0, 0.0)));
     BOOST_TEST((s.layers && s.layers->first == 0 && s.layers->second == 6));
     BOOST_TEST(s.for_layer(3, false, true).param("clip_lo", 9) == -1.0);
     BOOST_TEST(s.for_layer(6, false, true).kind == "standard");
     BOOST_TEST(parse_attention_options("neutreno").params.at("alpha") == 0.6);
-    BOOST_TEST(parse_attention_options("neutreno", "", "", std::nullopt, {}, {}, false, 0.4).params.at("alpha") == 0.4);
-    BOOST_TEST(parse_attention_options("neutreno", "", "", 0.3).params.at("alpha") == 0.3);
-    auto r = parse_attention_options("resformer", "", "", {}, 0.2, {}, true);
+    BOOST_TEST(parse_attention_options("neutreno", {}, "", nn::Task::Language).params.at("alpha") == 0.4);
+    BOOST_TEST(parse_attention_options("neutreno", {{"alpha", "0.3"}}).params.at("alpha") == 0.3);
+    auto r = parse_attention_options("resformer", {{"lambda1", "0.2"}, {"learnable-lambdas", "1"}});
     BOOST_TEST(r.params.at("lambda1") == 0.2);
     BOOST_TEST(r.params.at("lambda2") == 0.5);
     BOOST_TEST(r.params.at("learnable") == 1.0);
     BOOST_TEST(parse_attention_options("standard").params.empty());
     // round trip through the checkpoint config
     auto back = models::AttentionSpec::from_json(s.to_json());
-    BOOST_TEST((back.clip == s.clip && back.layers == s.layers && back.kind == s.kind));
+    BOOST_TEST((back.params == s.params && back.layers == s.layers && back.kind == s.kind));
     test::check_error([] { parse_attention_options("sharpen"); }, {"unknown attention kind 'sharpen'", "spectral-sharpen"});
-    test::check_error([] { parse_attention_options("neutreno", "-1,0"); }, {"--spectral-clip", "neutreno"});
-    test::check_error([] { parse_attention_options("spectral-smooth", "", "", 0.5); }, {"--alpha"});
-    test::check_error([] { parse_attention_options("neutreno", "", "", {}, 0.5); }, {"resformer"});
-    test::check_error([] { parse_attention_options("spectral-smooth", "1,x"); }, {"--spectral-clip", "1,x"});
-    test::check_error([] { parse_attention_options("spectral-smooth", "1,0"); }, {"LO"});
-    test::check_error([] { parse_attention_options("standard", "", "3,3"); }, {"--attention-layers"});
+    test::check_error([] { parse_attention_options("neutreno", {{"spectral-clip", "-1,0"}}); },
+                      {"--spectral-clip", "neutreno", "neutreno takes --alpha"});
+    test::check_error([] { parse_attention_options("spectral-smooth", {{"alpha", "0.5"}}); }, {"--alpha"});
+    test::check_error([] { parse_attention_options("neutreno", {{"lambda1", "0.5"}}); }, {"resformer"});
+    test::check_error([] { parse_attention_options("spectral-smooth", {{"spectral-clip", "1,x"}}); },
+                      {"--spectral-clip", "1,x"});
+    test::check_error([] { parse_attention_options("spectral-smooth", {{"spectral-clip", "1,0"}}); }, {"LO"});
+    test::check_error([] { parse_attention_options("neutreno", {{"alpha", "nan"}}); }, {"--alpha", "'nan'", "finite"});
+    test::check_error([] { parse_attention_options("neutreno", {{"lambda", "0.5"}}); },
+                      {"--lambda", "not an attention option"});
+    test::check_error([] { parse_attention_options("standard", {}, "3,3"); }, {"--attention-layers"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -127,7 +127,7 @@ BOOST_AUTO_TEST_CASE(registered_with_names_shapes_and_init) {
     }
     test::check_error([] { make_rotate(12, 3, rotate_cfg({{"clip_lo", 0.0}})); }, {"spectral-rotate", "clip_hi"});
     test::check_error([] { make_rotate(12, 3, rotate_cfg({{"clip_lo", -0.5}, {"clip_hi", 1.0}})); },
-                      {"spectral-rotate", "0 <= lo <= hi"});
+                      {"spectral-rotate", "--rotate-clip", "a finite number >= 0"});  // the registered range
     test::check_error([] { make_rotate(12, 3, rotate_cfg({{"clip_lo", 0.5}, {"clip_hi", 0.2}})); }, {"[0.5, 0.2]"});
     test::check_error([] { make_rotate(12, 5, rotate_cfg()); }, {"spectral-rotate", "12", "5"});
 }
@@ -279,22 +279,22 @@ BOOST_AUTO_TEST_CASE(matched_init_scales_the_magnitudes) {
 
 BOOST_AUTO_TEST_CASE(parse_options_and_config_round_trip) {
     using models::parse_attention_options;
-    const auto s = parse_attention_options("spectral-rotate", "", "1,3", {}, {}, {}, false, 0.6, "0,1.5");
+    const auto s = parse_attention_options("spectral-rotate", {{"rotate-clip", "0,1.5"}}, "1,3");
     BOOST_TEST(s.kind == "spectral-rotate");
-    BOOST_TEST((s.clip && s.clip->first == 0.0 && s.clip->second == 1.5));
+    BOOST_TEST((s.pair("clip") == std::make_pair(0.0, 1.5)));
     BOOST_TEST(s.for_layer(1, false, true).param("clip_hi", 9) == 1.5);
     BOOST_TEST(s.for_layer(0, false, true).kind == "standard");
     BOOST_TEST(parse_attention_options("spectral-rotate").params.empty());
     const auto back = models::AttentionSpec::from_json(nlohmann::json::parse(s.to_json().dump()));
-    BOOST_TEST((back.kind == s.kind && back.clip == s.clip && back.layers == s.layers));
-    BOOST_TEST(models::takes_spectral_clip("spectral-sharpen"));
-    BOOST_TEST(!models::takes_spectral_clip("spectral-rotate"));
-    test::check_error([] { parse_attention_options("spectral-rotate", "-1,0"); }, {"--spectral-clip", "--rotate-clip"});
-    test::check_error([] { parse_attention_options("spectral-sharpen", "", "", {}, {}, {}, false, 0.6, "0,1"); },
+    BOOST_TEST((back.kind == s.kind && back.params == s.params && back.layers == s.layers));
+    BOOST_TEST(nn::attention_kind("spectral-sharpen").param("spectral-clip"));
+    BOOST_TEST(!nn::attention_kind("spectral-rotate").param("spectral-clip"));
+    test::check_error([] { parse_attention_options("spectral-rotate", {{"spectral-clip", "-1,0"}}); },
+                      {"--spectral-clip", "--rotate-clip"});
+    test::check_error([] { parse_attention_options("spectral-sharpen", {{"rotate-clip", "0,1"}}); },
                       {"--rotate-clip", "spectral-sharpen"});
     for (const char* bad : {"-1,0", "1,0", "0,inf", "0,x", "1"})
-        test::check_error([&] { parse_attention_options("spectral-rotate", "", "", {}, {}, {}, false, 0.6, bad); },
-                          {"--rotate-clip"});
+        test::check_error([&] { parse_attention_options("spectral-rotate", {{"rotate-clip", bad}}); }, {"--rotate-clip"});
 }
 
 // A ViT and a GPT with spectral-rotate: timm / nanoGPT-style names, and a checkpoint rebuilds the
@@ -304,7 +304,7 @@ BOOST_AUTO_TEST_CASE(checkpoint_round_trip_and_names) {
     models::ViTConfig cfg = models::ViTConfig::preset("vit-micro");
     cfg.image_size = 8; cfg.patch_size = 4; cfg.dim = 12; cfg.depth = 2; cfg.heads = 2; cfg.mlp_dim = 16;
     cfg.num_classes = 3;
-    cfg.attention = models::parse_attention_options("spectral-rotate", "", "", {}, {}, {}, false, 0.6, "0.1,0.9");
+    cfg.attention = models::parse_attention_options("spectral-rotate", {{"rotate-clip", "0.1,0.9"}});
     Generator g(5);
     models::ViT model(cfg, &g);
     const auto params = model.named_parameters();
@@ -317,7 +317,7 @@ BOOST_AUTO_TEST_CASE(checkpoint_round_trip_and_names) {
     const io::Checkpoint c = io::load_checkpoint(path);
     const auto back_cfg = models::ViTConfig::from_json(c.config);
     BOOST_TEST(back_cfg.attention.kind == "spectral-rotate");
-    BOOST_TEST((back_cfg.attention.clip == cfg.attention.clip));
+    BOOST_TEST((back_cfg.attention.pair("clip") == cfg.attention.pair("clip")));
     models::ViT back(back_cfg);
     back.load_state_dict(c.model);
     Generator gi(6);

@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(attention_context_carries_v_first) {
     BOOST_TEST(ctx.v_first.is_same(v0));  // later layers do not overwrite V^0
 }
 
-// A new kind slots in through the registry, as spectral / NeuTRENO / ResFormer will.
+// A new kind slots in through the registry, as spectral / NeuTRENO / ResFormer do.
 struct ScaledAttention : nn::MultiHeadSelfAttention {
     using nn::MultiHeadSelfAttention::MultiHeadSelfAttention;
     std::string kind() const override { return "scaled_test"; }
@@ -99,9 +99,12 @@ struct ScaledAttention : nn::MultiHeadSelfAttention {
 };
 
 BOOST_AUTO_TEST_CASE(attention_registry) {
-    nn::register_attention("scaled_test", [](const nn::AttentionConfig& c, const nn::AttentionArgs& a) {
-        return std::make_shared<ScaledAttention>(c, a);
-    });
+    nn::register_attention_kind({.name = "scaled_test",
+                                 .summary = "standard attention with its head outputs scaled",
+                                 .factory = [](const nn::AttentionConfig& c, const nn::AttentionArgs& a) {
+                                     return std::make_shared<ScaledAttention>(c, a);
+                                 },
+                                 .params = {{.name = "scale", .help = "factor on the head outputs", .default_value = 1.0}}});
     const auto kinds = nn::attention_kinds();
     BOOST_TEST((std::find(kinds.begin(), kinds.end(), "scaled_test") != kinds.end()));
     nn::BlockConfig cfg;

@@ -55,19 +55,17 @@ BOOST_AUTO_TEST_CASE(defaults_are_the_papers_and_options_apply_per_kind) {
     study::StudyOptions o;
     BOOST_TEST(!o.qkv_bias);
     BOOST_TEST(o.init == "matched");
-    o.spectral_clip = "-1,0";
-    o.alpha = 0.3;
-    o.lambda1 = 0.25;
+    o.attention_options = {{"spectral-clip", "-1,0"}, {"alpha", "0.3"}, {"lambda1", "0.25"}};
     const auto sharpen = o.attention_spec("spectral-sharpen");
-    BOOST_REQUIRE(sharpen.clip.has_value());
-    BOOST_TEST(sharpen.clip->first == -1.0);
-    BOOST_TEST(sharpen.params.empty());
+    BOOST_REQUIRE(sharpen.pair("clip").has_value());
+    BOOST_TEST(sharpen.pair("clip")->first == -1.0);
+    BOOST_TEST(sharpen.params.size() == 2u);  // clip_lo, clip_hi
     BOOST_TEST(o.attention_spec("neutreno").params.at("alpha") == 0.3);
-    BOOST_TEST(!o.attention_spec("neutreno").clip.has_value());
+    BOOST_TEST(!o.attention_spec("neutreno").pair("clip").has_value());
     BOOST_TEST(o.attention_spec("resformer").params.at("lambda1") == 0.25);
     BOOST_TEST(o.attention_spec("resformer").params.at("lambda2") == 0.5);
     BOOST_TEST(o.attention_spec("standard").params.empty());
-    o.spectral_clip = "0,-1";
+    o.attention_options["spectral-clip"] = "0,-1";
     test::check_error([&] { o.attention_spec("spectral-smooth"); }, {"--spectral-clip", "0,-1"});
 }
 
@@ -102,26 +100,23 @@ BOOST_AUTO_TEST_CASE(spectral_rotate_is_the_sixth_method) {
     BOOST_TEST(study::study_grid(q).size() == 20u);
     BOOST_TEST((study::parse_attention_kinds("standard,spectral-rotate") ==
                 std::vector<std::string>{"standard", "spectral-rotate"}));
-    o.spectral_clip = "-1,0";
-    o.rotate_clip = "0,1";
+    o.attention_options = {{"spectral-clip", "-1,0"}, {"rotate-clip", "0,1"}};
     const auto rot = o.attention_spec("spectral-rotate");
-    BOOST_REQUIRE(rot.clip.has_value());
-    BOOST_TEST(rot.clip->first == 0.0);
-    BOOST_TEST(rot.clip->second == 1.0);
-    BOOST_TEST(o.attention_spec("spectral-sharpen").clip->first == -1.0);
-    BOOST_TEST(!o.attention_spec("neutreno").clip.has_value());
-    o.rotate_clip = "-1,1";
+    BOOST_TEST((rot.pair("clip") == std::make_pair(0.0, 1.0)));
+    BOOST_TEST(o.attention_spec("spectral-sharpen").pair("clip")->first == -1.0);
+    BOOST_TEST(!o.attention_spec("neutreno").pair("clip").has_value());
+    o.attention_options["rotate-clip"] = "-1,1";
     test::check_error([&] { o.attention_spec("spectral-rotate"); }, {"--rotate-clip", "-1,1"});
     study::LmStudyOptions lm;
-    lm.spectral_clip = "-1,0";
-    lm.rotate_clip = "0.1,0.5";
-    BOOST_TEST(lm.attention_spec("spectral-rotate").clip->second == 0.5);
+    lm.attention_options = {{"spectral-clip", "-1,0"}, {"rotate-clip", "0.1,0.5"}};
+    BOOST_TEST(lm.attention_spec("spectral-rotate").pair("clip")->second == 0.5);
+    BOOST_TEST(lm.attention_spec("neutreno").params.at("alpha") == 0.4);  // the language default
 
     test::TmpDir tmp;
     const auto data = test::synthetic_vision_data();
     auto t = tiny(tmp / "rot", 1);
     t.attention = {"spectral-rotate"};
-    t.rotate_clip = "0,2";
+    t.attention_options = {{"rotate-clip", "0,2"}};
     const auto res = study::run_study(t, &data);
     BOOST_REQUIRE_EQUAL(res.runs.size(), 1u);
     BOOST_TEST(std::isfinite(res.runs[0].clean_accuracy));

@@ -22,10 +22,9 @@ models::ViTConfig unusual_config() {
     c.qkv_bias = false;
     c.norm_eps = 1e-5;
     c.activation = "gelu_tanh";
-    c.attention.kind = "spectral-sharpen";
-    c.attention.clip = std::make_pair(-1.0, 0.5);
+    c.attention.kind = "resformer";
     c.attention.layers = std::make_pair(std::int64_t{1}, std::int64_t{3});
-    c.attention.params = {{"alpha", 0.25}, {"lambda1", 2.0}};
+    c.attention.params = {{"lambda1", 2.0}, {"lambda2", 0.25}, {"learnable", 1.0}};
     c.drop = 0.1; c.attn_drop = 0.05;
     c.input_mean = {0.1, 0.2, 0.3};
     c.input_std = {0.4, 0.5, 0.6};
@@ -46,7 +45,6 @@ void check_same(const models::ViTConfig& a, const models::ViTConfig& b) {
     BOOST_TEST(a.norm_eps == b.norm_eps);
     BOOST_TEST(a.activation == b.activation);
     BOOST_TEST(a.attention.kind == b.attention.kind);
-    BOOST_TEST((a.attention.clip == b.attention.clip));
     BOOST_TEST((a.attention.layers == b.attention.layers));
     BOOST_TEST((a.attention.params == b.attention.params));
     BOOST_TEST(a.drop == b.drop);
@@ -81,17 +79,15 @@ BOOST_AUTO_TEST_CASE(vit_config_json_round_trip) {
 BOOST_AUTO_TEST_CASE(attention_spec_json) {
     models::AttentionSpec s;
     s.kind = "spectral-sharpen";
-    s.clip = std::make_pair(-1.0, 0.0);
+    s.params = {{"clip_lo", -1.0}, {"clip_hi", 0.0}};
     s.layers = std::make_pair(std::int64_t{0}, std::int64_t{6});
-    s.params = {{"alpha", 0.5}};
     const nlohmann::json j = s.to_json();
     BOOST_TEST(j["kind"] == "spectral-sharpen");
     BOOST_TEST(j["clip"] == nlohmann::json::array({-1.0, 0.0}));
     BOOST_TEST(j["layers"] == nlohmann::json::array({0, 6}));
-    BOOST_TEST(j["alpha"] == 0.5);
+    BOOST_TEST(j.size() == 3u);  // kind, clip, layers: the clip is not repeated as clip_lo / clip_hi
     const auto back = models::AttentionSpec::from_json(nlohmann::json::parse(j.dump()));
     BOOST_TEST(back.kind == s.kind);
-    BOOST_TEST((back.clip == s.clip));
     BOOST_TEST((back.layers == s.layers));
     BOOST_TEST((back.params == s.params));
     BOOST_TEST(back.applies_to(5));
@@ -100,7 +96,8 @@ BOOST_AUTO_TEST_CASE(attention_spec_json) {
     // defaults and the string shorthand
     const auto plain = models::AttentionSpec::from_json(models::AttentionSpec{}.to_json());
     BOOST_TEST(plain.kind == "standard");
-    BOOST_TEST(!plain.clip.has_value());
+    BOOST_TEST(!plain.pair("clip").has_value());
+    BOOST_TEST(plain.to_json().dump() == R"({"clip":null,"kind":"standard","layers":null})");  // as every checkpoint so far
     BOOST_TEST(!plain.layers.has_value());
     BOOST_TEST(models::AttentionSpec::from_json("standard").kind == "standard");
 
@@ -111,6 +108,17 @@ BOOST_AUTO_TEST_CASE(attention_spec_json) {
     test::check_error([] { models::AttentionSpec::from_json({{"kind", "standard"}, {"alpha", "big"}}); },
                       {"attention config", "alpha"});
     test::check_error([] { models::AttentionSpec::from_json(42); }, {"attention config"});
+    // a parameter the kind does not take is an error, not silently ignored (it used to be)
+    test::check_error([] { models::AttentionSpec::from_json({{"kind", "neutreno"}, {"lambda", 0.5}}); },
+                      {"attention config", "neutreno", "'lambda'", "--alpha"});
+    test::check_error([] { models::AttentionSpec::from_json({{"kind", "standard"}, {"clip", {-1, 0}}}); },
+                      {"attention config", "standard", "'clip'"});
+    test::check_error([] { models::AttentionSpec::from_json({{"kind", "spectral-rotate"}, {"clip", {-1, 0}}}); },
+                      {"attention config", "--rotate-clip", ">= 0"});
+    test::check_error([] { models::AttentionSpec::from_json({{"kind", "nope"}}); }, {"attention config", "unknown", "neutreno"});
+    // the defaults of the model's task fill what the config leaves out
+    BOOST_TEST(models::AttentionSpec::from_json({{"kind", "neutreno"}}).params.at("alpha") == 0.6);
+    BOOST_TEST(models::AttentionSpec::from_json({{"kind", "neutreno"}}, nn::Task::Language).params.at("alpha") == 0.4);
 }
 
 BOOST_AUTO_TEST_CASE(bad_vit_config_names_the_field) {
