@@ -64,6 +64,21 @@ std::vector<std::string> indented_block(const std::vector<std::string>& ls, std:
     return out;
 }
 
+// Every line of `lines` (compared trimmed) appears in the file `path` in the same order; a
+// missing line fails as "<what> (in order): <line>".
+void check_lines_in_order(const std::vector<std::string>& lines, const fs::path& path, const std::string& what) {
+    std::vector<std::string> have;
+    for (const auto& l : lines_of(slurp(path))) have.push_back(trim(l));
+    std::size_t at = 0;
+    for (const auto& line : lines) {
+        const std::string want = trim(line);
+        while (at < have.size() && have[at] != want) ++at;
+        BOOST_CHECK_MESSAGE(at < have.size(), what + " (in order): " + want);
+        if (at == have.size()) break;
+        ++at;
+    }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(docs)
@@ -140,16 +155,7 @@ BOOST_AUTO_TEST_CASE(quoted_snippets_are_in_their_files) {
             for (const auto& l : indented_block(ls, i + 1))
                 if (!trim(l).empty()) code.push_back(trim(l));
             BOOST_CHECK_MESSAGE(!code.empty(), doc.filename().string() + ": empty snippet after line " + std::to_string(i + 1));
-            std::vector<std::string> file_lines;
-            for (const auto& l : lines_of(slurp(src))) file_lines.push_back(trim(l));
-            std::size_t at = 0;
-            for (const auto& c : code) {
-                while (at < file_lines.size() && file_lines[at] != c) ++at;
-                BOOST_CHECK_MESSAGE(at < file_lines.size(), doc.filename().string() + ": snippet line not found in " +
-                                                                m[1].str() + " (in order): " + c);
-                if (at == file_lines.size()) break;
-                ++at;
-            }
+            check_lines_in_order(code, src, doc.filename().string() + ": snippet line not found in " + m[1].str());
         }
     }
     BOOST_CHECK_GE(snippets, 1);
@@ -179,16 +185,7 @@ BOOST_AUTO_TEST_CASE(quoted_diffs_touch_only_nn_and_match_the_example) {
                     BOOST_CHECK_MESSAGE(added == want, doc.filename().string() + ": the diff's " + file +
                                                            " is not line for line " + example);
                 } else {
-                    std::vector<std::string> have;
-                    for (const auto& l : lines_of(slurp(kRoot / file))) have.push_back(trim(l));
-                    std::size_t at = 0;
-                    for (const auto& c : context) {
-                        while (at < have.size() && have[at] != trim(c)) ++at;
-                        BOOST_CHECK_MESSAGE(at < have.size(), doc.filename().string() + ": diff line not in " + file +
-                                                                  " (in order): " + c);
-                        if (at == have.size()) break;
-                        ++at;
-                    }
+                    check_lines_in_order(context, kRoot / file, doc.filename().string() + ": diff line not in " + file);
                 }
                 added.clear();
                 context.clear();
