@@ -19,7 +19,7 @@ namespace {
 
 void add_model_bench(CLI::App* cmd, const char* model, const char* help) {
     auto* sub = cmd->add_subcommand(model, help);
-    auto* o = new bench::ModelBenchOptions();
+    auto* o = command_state<bench::ModelBenchOptions>();
     o->model = model;
     sub->add_option("--steps", o->steps, "timed training steps (default 10)");
     sub->add_option("--warmup", o->warmup, "untimed warm-up steps (default 2)");
@@ -64,12 +64,12 @@ void register_bench(CLI::App& app) {
     auto* cmd = app.add_subcommand("bench", "benchmarks: `prism bench kernels|vit|gpt`");
     cmd->require_subcommand(1);
     auto* kernels = cmd->add_subcommand("kernels", "GEMM, attention and elementwise kernel throughput next to the BLIS peak");
-    auto* reps = new int(5);
+    auto* reps = command_state<int>(5);
     kernels->add_option("--reps", *reps, "repetitions per measurement (median reported)");
     kernels->callback([reps] { std::exit(guarded([reps] { return bench::run_kernels(*reps); })); });
     add_model_bench(cmd, "vit", "train ViT-Ti on synthetic 28x28x1 images: samples/s, MFU, per-op breakdown");
     add_model_bench(cmd, "gpt", "train GPT-mini on synthetic tokens: tokens/s, generation, MFU, per-op breakdown");
-    auto* d = new bench::DistBenchOptions();
+    auto* d = command_state<bench::DistBenchOptions>();
     auto* dist = cmd->add_subcommand("dist", "data-parallel ViT-Ti and GPT-mini: 2 MPI ranks x 1 thread vs 1 process x 2 "
                                              "threads, and the gradient allreduce's time per step");
     dist->add_option("--model", d->model, "vit | gpt | both")->capture_default_str();

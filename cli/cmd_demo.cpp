@@ -9,7 +9,7 @@ namespace prism::cli {
 
 void register_demo(CLI::App& app) {
     auto* cmd = app.add_subcommand("demo", "train vit-micro on Fashion-MNIST and report its test accuracy");
-    auto* out = new std::string("runs/demo");
+    auto* out = command_state<std::string>("runs/demo");
     cmd->add_option("--out", *out, "directory for checkpoints and metrics.jsonl")->capture_default_str();
     cmd->callback([out] {
         std::exit(guarded([out] {

@@ -49,7 +49,7 @@ LoadedGpt load_gpt(const std::string& path) {
 
 void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     // ---- prism train gpt ----
-    auto* a = new TrainGptArgs();
+    auto* a = command_state<TrainGptArgs>();
     a->run.train.out_dir = "runs/gpt";
     auto& o = a->run;
     auto* tg = train_cmd->add_subcommand("gpt", "train a GPT language model on a text file");
@@ -125,10 +125,10 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     });
 
     // ---- prism eval gpt ----
-    auto* ck = new std::string();
-    auto* text = new std::string("kjv");
-    auto* val_fraction = new double(0.1);
-    auto* json = new bool(false);
+    auto* ck = command_state<std::string>();
+    auto* text = command_state<std::string>("kjv");
+    auto* val_fraction = command_state<double>(0.1);
+    auto* json = command_state<bool>(false);
     auto* ev = eval_cmd->add_subcommand("gpt", "validation loss of a GPT checkpoint over the whole validation split");
     ev->add_option("--checkpoint", *ck, "a .safetensors checkpoint")->required();
     ev->add_option("--text", *text, "kjv or a UTF-8 text file")->capture_default_str();
@@ -154,9 +154,9 @@ void register_gpt(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     });
 
     // ---- prism sample ----
-    auto* sck = new std::string();
-    auto* prompt = new std::string("\n");
-    auto* so = new models::SampleOptions();
+    auto* sck = command_state<std::string>();
+    auto* prompt = command_state<std::string>("\n");
+    auto* so = command_state<models::SampleOptions>();
     so->max_new_tokens = 500;
     so->temperature = 0.8;
     auto* sp = app.add_subcommand("sample", "generate text from a GPT checkpoint (streams to stdout)");

@@ -146,7 +146,7 @@ int run_spectrum(const SpectrumArgs& a) {
 }  // namespace
 
 void register_spectrum(CLI::App& app) {
-    auto* a = new SpectrumArgs();
+    auto* a = command_state<SpectrumArgs>();
     auto* cmd = app.add_subcommand("spectrum", "oversmoothing diagnostics of a checkpoint: JSON, CSV and PNG");
     cmd->add_option("--checkpoint", a->checkpoint, "a ViT or GPT .safetensors checkpoint")->required();
     auto* ds = cmd->add_option("--dataset", a->dataset,

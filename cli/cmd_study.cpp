@@ -293,7 +293,7 @@ void add_init_options(CLI::App* cmd, std::optional<bool>& qkv_bias, std::optiona
 void register_study(CLI::App& app) {
     auto* study_cmd = app.add_subcommand("study", "run a study: `prism study oversmoothing ...`");
     study_cmd->require_subcommand(1);
-    auto* a = new StudyArgs();
+    auto* a = command_state<StudyArgs>();
     auto* c = study_cmd->add_subcommand(
         "oversmoothing", "train attention kinds x depths x data fractions x seeds; clean/corrupted accuracy, "
                          "smoothing diagnostics, paired differences against standard attention; report.md, CSV, "

@@ -99,7 +99,7 @@ void apply_sizes(train::VitRunOptions& o, std::int64_t dim, std::int64_t depth, 
 
 void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     // ---- prism train vit ----
-    auto* a = new TrainVitArgs();
+    auto* a = command_state<TrainVitArgs>();
     a->run.train.out_dir = "runs/vit";
     auto* tv = train_cmd->add_subcommand("vit", "train a Vision Transformer");
     std::int64_t* sizes[5] = {&a->dim, &a->depth, &a->heads, &a->patch, &a->mlp_dim};
@@ -140,10 +140,10 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     });
 
     // ---- prism eval vit ----
-    auto* ck = new std::string();
-    auto* ds = new std::string("fashion-mnist");
-    auto* corr = new std::string();
-    auto* json = new bool(false);
+    auto* ck = command_state<std::string>();
+    auto* ds = command_state<std::string>("fashion-mnist");
+    auto* corr = command_state<std::string>();
+    auto* json = command_state<bool>(false);
     auto* ev = eval_cmd->add_subcommand("vit", "evaluate a ViT checkpoint on a test set");
     ev->add_option("--checkpoint", *ck, "a .safetensors checkpoint")->required();
     ev->add_option("--dataset", *ds, "fashion-mnist | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR")->capture_default_str();
@@ -185,8 +185,8 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     });
 
     // ---- prism predict ----
-    auto* pck = new std::string();
-    auto* images = new std::vector<std::string>();
+    auto* pck = command_state<std::string>();
+    auto* images = command_state<std::vector<std::string>>();
     auto* pr = app.add_subcommand("predict", "top-5 classes for each image file");
     pr->add_option("--checkpoint", *pck, "a ViT checkpoint")->required();
     pr->add_option("images", *images, "PNG/JPEG/BMP files")->required();

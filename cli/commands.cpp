@@ -31,6 +31,11 @@ std::string size_options() {
 }
 }  // namespace
 
+std::vector<std::shared_ptr<void>>& command_states() {
+    static std::vector<std::shared_ptr<void>> states;
+    return states;
+}
+
 void register_commands(CLI::App& app) {
     root_app = &app;
     register_info(app);

@@ -4,12 +4,27 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace prism::cli {
 
 void register_commands(CLI::App& app);
+
+// The values a command's options are bound to. CLI11 keeps each option's address and runs the
+// command's callback inside app.parse(), after register_* has returned, so the values cannot live
+// on register_*'s stack. command_state<T>(args...) makes one that lives until the program exits
+// (owned by a static list, so a leak checker sees every one freed or reachable).
+std::vector<std::shared_ptr<void>>& command_states();
+template <class T, class... Args>
+T* command_state(Args&&... args) {
+    auto value = std::make_shared<T>(std::forward<Args>(args)...);
+    command_states().push_back(value);
+    return value.get();
+}
 
 void register_info(CLI::App& app);
 void register_demo(CLI::App& app);
