@@ -62,6 +62,26 @@ static bool png_chunks_fit(const std::vector<std::uint8_t>& b) {
     return true;
 }
 
+// A zero-length IDAT chunk is valid PNG (no data), but when it comes before any non-empty one,
+// Debian's stb_image 2.27 copies its 0 bytes into a buffer it has not allocated yet:
+// memcpy(NULL, ..., 0), undefined behaviour (UBSan, found by fuzz/: `regress_png_empty_idat`).
+// Dropping such chunks (12 bytes each: length, type, CRC) leaves the image unchanged.
+// Call after png_chunks_fit: every chunk up to IEND is known to be inside the file.
+static void drop_empty_png_idat(std::vector<std::uint8_t>& b) {
+    static const std::uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    if (b.size() < 8 || !std::equal(sig, sig + 8, b.begin())) return;  // not a PNG
+    for (std::size_t pos = 8; pos + 8 <= b.size();) {
+        const std::size_t len = (std::size_t(b[pos]) << 24) | (std::size_t(b[pos + 1]) << 16) |
+                                (std::size_t(b[pos + 2]) << 8) | b[pos + 3];
+        if (std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IEND")) break;
+        if (len == 0 && std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IDAT")) {
+            b.erase(b.begin() + pos, b.begin() + std::min(b.size(), pos + 12));
+            continue;
+        }
+        pos += 12 + len;
+    }
+}
+
 // An uncompressed BMP holds its pixels as rows of ceil(width x bits / 32) 4-byte words from the
 // offset in its header; stb reads rows past the end of the file as zeros. A 56-byte BMP declaring
 // 1,372,160 x 35 pixels decoded to 144 MB of zeros and took 30 s under ASan (found by fuzz/): the
@@ -95,12 +115,13 @@ static bool bmp_pixels_fit(const std::vector<std::uint8_t>& b) {
 constexpr std::int64_t kMaxImagePixels = std::int64_t{8192} * 8192;
 
 std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderOptions& opt) {
-    const std::vector<std::uint8_t> bytes = read_file(path, "load_image", kMaxImageBytes);
+    std::vector<std::uint8_t> bytes = read_file(path, "load_image", kMaxImageBytes);
     if (!is_png_jpeg_bmp(bytes)) throw Error("load_image", path, ": cannot decode image (not a PNG, JPEG or BMP file)");
     if (!jpeg_huffman_tables_ok(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt JPEG: a Huffman table with more than 256 codes)");
     if (!png_chunks_fit(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt PNG: a chunk runs past the end of the file)");
+    drop_empty_png_idat(bytes);
     if (!bmp_pixels_fit(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt BMP: its pixel rows run past the end of the file)");
     int iw = 0, ih = 0, ic = 0;

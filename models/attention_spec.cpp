@@ -164,7 +164,8 @@ AttentionSpec parse_attention_options(const std::string& kind, const AttentionOp
 }
 
 void check_options_apply(const AttentionOptions& options, const std::vector<std::string>& kinds) {
-    for (const auto& [name, text] : options) {
+    for (const auto& option : options) {
+        const std::string& name = option.first;  // a plain reference: clang 14 (fuzz/) cannot capture a binding
         const bool taken = std::any_of(kinds.begin(), kinds.end(), [&](const std::string& k) {
             return nn::attention_kind(k).param(name) != nullptr;
         });

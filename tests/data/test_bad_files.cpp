@@ -5,8 +5,10 @@
 // misread.
 #include <stb/stb_image_write.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "../helpers.hpp"
 #include "no_block.hpp"
@@ -217,6 +219,26 @@ BOOST_AUTO_TEST_CASE(bmp_whose_rows_run_past_the_end_is_refused) {
     fs::copy_file(whole, cut);
     fs::resize_file(cut, size - 1);
     test::check_error([&] { load_image(cut, {3, 8, 8}); }, {cut, "corrupt BMP"});
+}
+
+// regress_png_empty_idat (fuzzer): a zero-length IDAT before the image data made stb 2.27 call
+// memcpy(NULL, ..., 0) (UBSan under `./prism test --sanitize --run_test=fuzz_replay`). Such a
+// chunk is valid PNG: load_image drops it, and the image decodes as without it.
+BOOST_AUTO_TEST_CASE(png_with_an_empty_idat_chunk_decodes_unchanged) {
+    test::TmpDir d;
+    const std::string plain = d / "plain.png";
+    write_png(plain, 123);
+    std::ifstream in(plain, std::ios::binary);
+    std::vector<std::uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto idat = std::search(b.begin(), b.end(), "IDAT", "IDAT" + 4) - 4;  // its length field
+    BOOST_REQUIRE(idat > b.begin() + 8);
+    const std::uint8_t empty[12] = {0, 0, 0, 0, 'I', 'D', 'A', 'T', 0x35, 0xaf, 0x06, 0x1e};  // CRC of "IDAT"
+    b.insert(idat, empty, empty + 12);
+    const std::string with_empty = d / "empty_idat.png";
+    std::ofstream(with_empty, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
+    const auto want = load_image(plain, {3, 8, 8});
+    BOOST_TEST(want[0] == 123);
+    BOOST_TEST(load_image(with_empty, {3, 8, 8}) == want);
 }
 
 // ---- 3. an empty split is empty -------------------------------------------------------------
