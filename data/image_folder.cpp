@@ -49,12 +49,20 @@ static bool jpeg_huffman_tables_ok(const std::vector<std::uint8_t>& b) {
 
 // stb_image also trusts a PNG chunk's length before it checks the bytes exist: an 83-byte file
 // declaring a 1.4 GB IDAT chunk made it allocate 1.4 GB (found by fuzz/). Chunks must fit.
-static bool png_chunks_fit(const std::vector<std::uint8_t>& b) {
+static bool is_png(const std::vector<std::uint8_t>& b) {
     static const std::uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    if (b.size() < 8 || !std::equal(sig, sig + 8, b.begin())) return true;  // not a PNG
+    return b.size() >= 8 && std::equal(sig, sig + 8, b.begin());
+}
+
+// The big-endian length of the PNG chunk at pos (its first 4 bytes).
+static std::size_t png_chunk_length(const std::vector<std::uint8_t>& b, std::size_t pos) {
+    return (std::size_t(b[pos]) << 24) | (std::size_t(b[pos + 1]) << 16) | (std::size_t(b[pos + 2]) << 8) | b[pos + 3];
+}
+
+static bool png_chunks_fit(const std::vector<std::uint8_t>& b) {
+    if (!is_png(b)) return true;
     for (std::size_t pos = 8; pos + 8 <= b.size();) {
-        const std::size_t len = (std::size_t(b[pos]) << 24) | (std::size_t(b[pos + 1]) << 16) |
-                                (std::size_t(b[pos + 2]) << 8) | b[pos + 3];
+        const std::size_t len = png_chunk_length(b, pos);
         if (len > b.size() - pos - 8) return false;  // data (+ CRC) runs past the end of the file
         if (std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IEND")) break;
         pos += 12 + len;
@@ -68,11 +76,9 @@ static bool png_chunks_fit(const std::vector<std::uint8_t>& b) {
 // Dropping such chunks (12 bytes each: length, type, CRC) leaves the image unchanged.
 // Call after png_chunks_fit: every chunk up to IEND is known to be inside the file.
 static void drop_empty_png_idat(std::vector<std::uint8_t>& b) {
-    static const std::uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    if (b.size() < 8 || !std::equal(sig, sig + 8, b.begin())) return;  // not a PNG
+    if (!is_png(b)) return;
     for (std::size_t pos = 8; pos + 8 <= b.size();) {
-        const std::size_t len = (std::size_t(b[pos]) << 24) | (std::size_t(b[pos + 1]) << 16) |
-                                (std::size_t(b[pos + 2]) << 8) | b[pos + 3];
+        const std::size_t len = png_chunk_length(b, pos);
         if (std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IEND")) break;
         if (len == 0 && std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IDAT")) {
             b.erase(b.begin() + pos, b.begin() + std::min(b.size(), pos + 12));
@@ -109,6 +115,19 @@ static bool bmp_pixels_fit(const std::vector<std::uint8_t>& b) {
     return offset <= b.size() && row * rows <= b.size() - offset;  // row, rows < 2^48: no overflow
 }
 
+// Every 8x8 block of a JPEG's first component costs at least one bit of coded data (its DC
+// Huffman code; progressive files too), so a W x H JPEG has at least ceil(W/8) ceil(H/8) / 8
+// bytes. stb reads coded data past the end of the file as zeros: a 689-byte JPEG declaring
+// 252 x 65526 pixels "decoded" to 16.5 M gray pixels in 6.5 s under ASan (a fuzz/ slow unit).
+// A file that short is truncated, and decoding it would train on made-up pixels.
+static std::uint64_t jpeg_min_bytes(int w, int h) {
+    return (static_cast<std::uint64_t>(w + 7) / 8) * (static_cast<std::uint64_t>(h + 7) / 8) / 8;
+}
+static bool jpeg_data_covers(const std::vector<std::uint8_t>& b, int w, int h) {
+    const bool jpeg = b.size() >= 2 && b[0] == 0xFF && b[1] == 0xD8;
+    return !jpeg || b.size() >= jpeg_min_bytes(w, h);
+}
+
 // Larger images are refused before decoding: stb allocates width x height x channels from the
 // header alone, so a few bytes could otherwise ask for gigabytes. 8192 x 8192 is far beyond any
 // image a small model trains on (they are resized to tens of pixels).
@@ -132,6 +151,9 @@ std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderO
     if (std::int64_t{iw} * ih > kMaxImagePixels)
         throw Error("load_image", path, ": image is ", iw, "x", ih, " pixels, more than the ", kMaxImagePixels,
                     " (8192x8192) prism decodes");
+    if (!jpeg_data_covers(bytes, iw, ih))
+        throw Error("load_image", path, ": cannot decode image (corrupt JPEG: ", iw, "x", ih, " pixels need at least ",
+                    jpeg_min_bytes(iw, ih), " bytes of coded data, the file has ", bytes.size(), "; truncated?)");
     int w = 0, h = 0, c = 0;
     const int want = opt.channels == 1 ? 1 : 3;  // stb converts channels for us
     std::uint8_t* px = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, want);

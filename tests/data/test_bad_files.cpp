@@ -6,6 +6,7 @@
 #include <stb/stb_image_write.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -239,6 +240,26 @@ BOOST_AUTO_TEST_CASE(png_with_an_empty_idat_chunk_decodes_unchanged) {
     const auto want = load_image(plain, {3, 8, 8});
     BOOST_TEST(want[0] == 123);
     BOOST_TEST(load_image(with_empty, {3, 8, 8}) == want);
+}
+
+// A JPEG too short for its declared size is truncated: stb read the missing coded data as zeros
+// (a 689-byte file declaring 252 x 65526 pixels decoded to 16.5 M gray pixels; fuzz/ slow unit,
+// `regress_jpeg_16m_px_in_689_bytes`). Each 8x8 block costs at least one bit, so the bound never
+// refuses a whole file: a flat 1024 x 1024 JPEG, the best case for compression, still loads.
+BOOST_AUTO_TEST_CASE(jpeg_shorter_than_its_pixels_need_is_refused) {
+    test::TmpDir d;
+    const std::string flat = d / "flat.jpg";
+    std::vector<std::uint8_t> px(1024 * 1024 * 3, 90);
+    BOOST_REQUIRE(stbi_write_jpg(flat.c_str(), 1024, 1024, 3, px.data(), 1));
+    BOOST_TEST(std::abs(int(load_image(flat, {3, 8, 8})[0]) - 90) <= 10);  // quality 1: coarse DC steps
+    const std::string noisy = d / "noisy.jpg";
+    for (std::size_t k = 0; k < px.size(); ++k) px[k] = static_cast<std::uint8_t>(k * 2654435761u >> 24);
+    BOOST_REQUIRE(stbi_write_jpg(noisy.c_str(), 1024, 1024, 3, px.data(), 90));
+    load_image(noisy, {3, 8, 8});
+    const std::string cut = d / "cut.jpg";
+    fs::copy_file(noisy, cut);
+    fs::resize_file(cut, 1000);  // 1024 x 1024 needs at least 128 x 128 / 8 = 2048 bytes
+    test::check_error([&] { load_image(cut, {3, 8, 8}); }, {cut, "corrupt JPEG", "1024x1024", "2048", "truncated"});
 }
 
 // ---- 3. an empty split is empty -------------------------------------------------------------
