@@ -1,6 +1,5 @@
 // Operations for the digital corruptions: pixelate (PIL box resize), JPEG round trip (stb),
 // elastic transform (affine warp + smoothed random displacement).
-#include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 
 #include "prism/core/error.hpp"
 #include "prism/data/corruptions_kernels.hpp"
+#include "stb_decode.hpp"
 
 namespace prism::data::kernels {
 
@@ -57,14 +57,12 @@ void jpeg_roundtrip(float* img, std::int64_t C, std::int64_t H, std::int64_t W, 
                                 quality))
         throw Error("jpeg_compression", "stb_image_write could not encode a ", W, "x", H, "x", C, " image");
     int w = 0, h = 0, c = 0;
-    std::uint8_t* px = stbi_load_from_memory(jpg.data(), static_cast<int>(jpg.size()), &w, &h, &c, static_cast<int>(C));
+    const auto px = detail::stb_load(jpg.data(), jpg.size(), static_cast<int>(C), &w, &h, &c);
     if (!px || w != W || h != H) {
-        if (px) stbi_image_free(px);
         throw Error("jpeg_compression", "stb_image could not decode its own ", W, "x", H, " JPEG");
     }
     for (std::int64_t ch = 0; ch < C; ++ch)
-        for (std::int64_t k = 0; k < HW; ++k) img[ch * HW + k] = px[k * C + ch] * (1.0f / 255.0f);
-    stbi_image_free(px);
+        for (std::int64_t k = 0; k < HW; ++k) img[ch * HW + k] = (*px)[k * C + ch] * (1.0f / 255.0f);
 }
 
 namespace {

@@ -1,13 +1,12 @@
 #include "prism/data/image_folder.hpp"
 
-#include <stb/stb_image.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 
 #include "prism/core/parallel.hpp"
 #include "prism/data/file_io.hpp"
+#include "stb_decode.hpp"
 
 namespace fs = std::filesystem;
 
@@ -144,8 +143,8 @@ std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderO
     if (!bmp_pixels_fit(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt BMP: its pixel rows run past the end of the file)");
     int iw = 0, ih = 0, ic = 0;
-    if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &iw, &ih, &ic)) {
-        const char* why = stbi_failure_reason();  // no size known: the pixel cap cannot be checked
+    if (!detail::stb_info(bytes.data(), bytes.size(), &iw, &ih, &ic)) {
+        const char* why = detail::stb_failure_reason();  // no size known: the pixel cap cannot be checked
         throw Error("load_image", path, ": cannot decode image (", why ? why : "unknown reason", ")");
     }
     if (std::int64_t{iw} * ih > kMaxImagePixels)
@@ -156,20 +155,18 @@ std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderO
                     jpeg_min_bytes(iw, ih), " bytes of coded data, the file has ", bytes.size(), "; truncated?)");
     int w = 0, h = 0, c = 0;
     const int want = opt.channels == 1 ? 1 : 3;  // stb converts channels for us
-    std::uint8_t* px = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, want);
+    const auto px = detail::stb_load(bytes.data(), bytes.size(), want, &w, &h, &c);
     if (!px) {
-        const char* why = stbi_failure_reason();
+        const char* why = detail::stb_failure_reason();
         throw Error("load_image", path, ": cannot decode image (", why ? why : "unknown reason", ")");
     }
     if (w <= 0 || h <= 0) {  // stb accepts a PNM whose size field is not a number as 0 rows
-        stbi_image_free(px);
         throw Error("load_image", path, ": image has no pixels (", w, "x", h, ")");
     }
     // stb gives (H, W, C) interleaved; convert_image wants (C, H, W).
     std::vector<std::uint8_t> chw(static_cast<std::size_t>(want) * h * w);
     for (int k = 0; k < h * w; ++k)
-        for (int ch = 0; ch < want; ++ch) chw[static_cast<std::size_t>(ch) * h * w + k] = px[k * want + ch];
-    stbi_image_free(px);
+        for (int ch = 0; ch < want; ++ch) chw[static_cast<std::size_t>(ch) * h * w + k] = (*px)[k * want + ch];
     std::vector<std::uint8_t> out(opt.channels * opt.height * opt.width);
     convert_image(chw.data(), want, h, w, out.data(), opt.channels, opt.height, opt.width);
     return out;

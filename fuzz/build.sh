@@ -19,8 +19,9 @@ mkdir -p "$OUT"
 COMMON=(
   core/shape.cpp io/safetensors.cpp io/checkpoint.cpp
   data/file_io.cpp data/idx.cpp data/dataset.cpp data/image_folder.cpp data/split.cpp data/cifar.cpp
+  data/stb_decode.cpp
   data/text.cpp data/tokenizer.cpp data/corruptions.cpp models/attention_spec.cpp
-  fuzz/targets.cpp fuzz/stb_image_impl.cpp
+  fuzz/targets.cpp
 )
 OPTIONS=(train/vision_data.cpp study/oversmoothing.cpp fuzz/target_options.cpp)
 CLI=(cli/commands.cpp cli/options.cpp cli/cmd_info.cpp cli/cmd_demo.cpp cli/cmd_bench.cpp cli/cmd_vit.cpp cli/cmd_gpt.cpp

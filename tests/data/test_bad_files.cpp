@@ -262,6 +262,36 @@ BOOST_AUTO_TEST_CASE(jpeg_shorter_than_its_pixels_need_is_refused) {
     test::check_error([&] { load_image(cut, {3, 8, 8}); }, {cut, "corrupt JPEG", "1024x1024", "2048", "truncated"});
 }
 
+// regress_jpeg_undefined_huffman_table (fuzzer): its scan decodes component 1 with AC Huffman
+// table 2, which the file never defines. stb 2.27 read that table from uninitialised memory:
+// whatever the previous decode left there (UBSan, while fuzzing: index 991 into a 257-entry
+// table). stb_decode.cpp allocates zeroed memory: an undefined table is empty, and the file is
+// refused ("bad huffman code") every time, also right after a JPEG that does define AC table 2
+// (whose freed tables are what malloc hands back next).
+BOOST_AUTO_TEST_CASE(jpeg_naming_an_undefined_huffman_table_is_refused_every_time) {
+    const std::string undefined = "fuzz/corpus/image/regress_jpeg_undefined_huffman_table";
+    test::check_error([&] { load_image(undefined, {3, 8, 8}); }, {undefined, "cannot decode image"});
+    test::TmpDir d;
+    const std::string plain = d / "plain.jpg";
+    std::vector<std::uint8_t> px(64 * 64 * 3);
+    for (std::size_t k = 0; k < px.size(); ++k) px[k] = static_cast<std::uint8_t>(k * 2654435761u >> 24);
+    BOOST_REQUIRE(stbi_write_jpg(plain.c_str(), 64, 64, 3, px.data(), 90));
+    std::ifstream in(plain, std::ios::binary);
+    std::vector<std::uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // stb_image_write's tables are DC 0x00, AC 0x10 (luma), 0x01, 0x11 (chroma); luma's AC table
+    // becomes table 2: the DHT's 0x10 -> 0x12 and the scan's selector for component 1 0x00 -> 0x02
+    const std::uint8_t dht[2] = {0xFF, 0xC4}, sos[2] = {0xFF, 0xDA};
+    const auto h = std::search(b.begin(), b.end(), dht, dht + 2);
+    const auto ac0 = std::find(h + 4 + 17 + 12, b.end(), std::uint8_t{0x10});  // after DC table 0 (12 symbols)
+    const auto s = std::search(b.begin(), b.end(), sos, sos + 2);
+    BOOST_REQUIRE(h != b.end() && ac0 != b.end() && s != b.end() && s[5] == 1 && s[6] == 0x00);
+    *ac0 = 0x12, s[6] = 0x02;
+    const std::string table2 = d / "ac_table_2.jpg";
+    std::ofstream(table2, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), b.size());
+    BOOST_TEST(load_image(table2, {3, 8, 8}) == load_image(plain, {3, 8, 8}));  // a valid file either way
+    test::check_error([&] { load_image(undefined, {3, 8, 8}); }, {undefined, "cannot decode image"});
+}
+
 // ---- 3. an empty split is empty -------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(an_empty_index_list_is_not_the_whole_dataset) {
