@@ -8,7 +8,7 @@
 
 #include "prism/core/error.hpp"
 #include "prism/data/corruptions_kernels.hpp"
-#include "stb_decode.hpp"
+#include "image_decode.hpp"
 
 namespace prism::data::kernels {
 
@@ -56,13 +56,12 @@ void jpeg_roundtrip(float* img, std::int64_t C, std::int64_t H, std::int64_t W, 
     if (!stbi_write_jpg_to_func(sink, &jpg, static_cast<int>(W), static_cast<int>(H), static_cast<int>(C), hwc.data(),
                                 quality))
         throw Error("jpeg_compression", "stb_image_write could not encode a ", W, "x", H, "x", C, " image");
-    int w = 0, h = 0, c = 0;
-    const auto px = detail::stb_load(jpg.data(), jpg.size(), static_cast<int>(C), &w, &h, &c);
-    if (!px || w != W || h != H) {
-        throw Error("jpeg_compression", "stb_image could not decode its own ", W, "x", H, " JPEG");
-    }
+    detail::DecodedImage px;
+    const std::string why = detail::decode_image(jpg.data(), jpg.size(), static_cast<int>(C), px);
+    if (!why.empty() || px.width != W || px.height != H)
+        throw Error("jpeg_compression", "could not decode its own ", W, "x", H, " JPEG (", why, ")");
     for (std::int64_t ch = 0; ch < C; ++ch)
-        for (std::int64_t k = 0; k < HW; ++k) img[ch * HW + k] = (*px)[k * C + ch] * (1.0f / 255.0f);
+        for (std::int64_t k = 0; k < HW; ++k) img[ch * HW + k] = px.pixels[k * C + ch] * (1.0f / 255.0f);
 }
 
 namespace {

@@ -6,7 +6,7 @@
 
 #include "prism/core/parallel.hpp"
 #include "prism/data/file_io.hpp"
-#include "stb_decode.hpp"
+#include "image_decode.hpp"
 
 namespace fs = std::filesystem;
 
@@ -18,32 +18,12 @@ static bool is_image_file(const fs::path& p) {
     return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";
 }
 
-// Only the formats prism documents (PNG, JPEG, BMP) reach stb_image, recognised by their first
+// Only the formats prism documents (PNG, JPEG, BMP) reach the decoders, recognised by their first
 // bytes: Debian's stb_image 2.27 has memory errors in its other decoders (a 16-bit PNM, P5 with
 // maxval 256, overflowed a heap buffer in stbi__convert_16_to_8; found by fuzz/).
 static bool is_png_jpeg_bmp(const std::vector<std::uint8_t>& b) {
     return (b.size() >= 4 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') ||
            (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) || (b.size() >= 2 && b[0] == 'B' && b[1] == 'M');
-}
-
-// Debian's stb_image 2.27 writes past a Huffman table's 257-entry size list when a JPEG DHT
-// segment declares more than 256 codes (found by fuzz/; fixed upstream in 2.28), so such files
-// are refused before stb sees them. 0xFF 0xC4 cannot occur inside entropy-coded data (0xFF is
-// followed by 0x00 or a marker there), so every match is a real DHT segment.
-static bool jpeg_huffman_tables_ok(const std::vector<std::uint8_t>& b) {
-    if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return true;  // not a JPEG
-    // As stb reads a DHT segment: tables while its declared length lasts, zeros past the end.
-    auto at = [&](std::size_t x) -> std::size_t { return x < b.size() ? b[x] : 0; };
-    for (std::size_t i = 2; i + 3 < b.size(); ++i) {
-        if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
-        const std::size_t end = i + 2 + ((std::size_t(b[i + 2]) << 8) | b[i + 3]);
-        for (std::size_t t = i + 4, n = 0; t < end; t += 17 + n) {  // class/id byte, 16 counts, symbols
-            n = 0;
-            for (int k = 1; k <= 16; ++k) n += at(t + k);
-            if (n > 256) return false;
-        }
-    }
-    return true;
 }
 
 // stb_image also trusts a PNG chunk's length before it checks the bytes exist: an 83-byte file
@@ -116,9 +96,9 @@ static bool bmp_pixels_fit(const std::vector<std::uint8_t>& b) {
 
 // Every 8x8 block of a JPEG's first component costs at least one bit of coded data (its DC
 // Huffman code; progressive files too), so a W x H JPEG has at least ceil(W/8) ceil(H/8) / 8
-// bytes. stb reads coded data past the end of the file as zeros: a 689-byte JPEG declaring
-// 252 x 65526 pixels "decoded" to 16.5 M gray pixels in 6.5 s under ASan (a fuzz/ slow unit).
-// A file that short is truncated, and decoding it would train on made-up pixels.
+// bytes. Checked from the header alone, before any decoding: a 689-byte JPEG declaring 252 x 65526
+// pixels took 6.5 s under ASan in stb's decoder, which read the missing data as zeros (a fuzz/
+// slow unit). (libjpeg, prism's JPEG decoder now, refuses a file whose data ends early too.)
 static std::uint64_t jpeg_min_bytes(int w, int h) {
     return (static_cast<std::uint64_t>(w + 7) / 8) * (static_cast<std::uint64_t>(h + 7) / 8) / 8;
 }
@@ -135,38 +115,30 @@ constexpr std::int64_t kMaxImagePixels = std::int64_t{8192} * 8192;
 std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderOptions& opt) {
     std::vector<std::uint8_t> bytes = read_file(path, "load_image", kMaxImageBytes);
     if (!is_png_jpeg_bmp(bytes)) throw Error("load_image", path, ": cannot decode image (not a PNG, JPEG or BMP file)");
-    if (!jpeg_huffman_tables_ok(bytes))
-        throw Error("load_image", path, ": cannot decode image (corrupt JPEG: a Huffman table with more than 256 codes)");
     if (!png_chunks_fit(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt PNG: a chunk runs past the end of the file)");
     drop_empty_png_idat(bytes);
     if (!bmp_pixels_fit(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt BMP: its pixel rows run past the end of the file)");
-    int iw = 0, ih = 0, ic = 0;
-    if (!detail::stb_info(bytes.data(), bytes.size(), &iw, &ih, &ic)) {
-        const char* why = detail::stb_failure_reason();  // no size known: the pixel cap cannot be checked
-        throw Error("load_image", path, ": cannot decode image (", why ? why : "unknown reason", ")");
-    }
+    detail::DecodedImage img;
+    if (const std::string why = detail::image_info(bytes.data(), bytes.size(), img); !why.empty())
+        throw Error("load_image", path, ": cannot decode image (", why, ")");  // no size: the cap cannot be checked
+    const int iw = img.width, ih = img.height;
     if (std::int64_t{iw} * ih > kMaxImagePixels)
         throw Error("load_image", path, ": image is ", iw, "x", ih, " pixels, more than the ", kMaxImagePixels,
                     " (8192x8192) prism decodes");
     if (!jpeg_data_covers(bytes, iw, ih))
         throw Error("load_image", path, ": cannot decode image (corrupt JPEG: ", iw, "x", ih, " pixels need at least ",
                     jpeg_min_bytes(iw, ih), " bytes of coded data, the file has ", bytes.size(), "; truncated?)");
-    int w = 0, h = 0, c = 0;
-    const int want = opt.channels == 1 ? 1 : 3;  // stb converts channels for us
-    const auto px = detail::stb_load(bytes.data(), bytes.size(), want, &w, &h, &c);
-    if (!px) {
-        const char* why = detail::stb_failure_reason();
-        throw Error("load_image", path, ": cannot decode image (", why ? why : "unknown reason", ")");
-    }
-    if (w <= 0 || h <= 0) {  // stb accepts a PNM whose size field is not a number as 0 rows
-        throw Error("load_image", path, ": image has no pixels (", w, "x", h, ")");
-    }
-    // stb gives (H, W, C) interleaved; convert_image wants (C, H, W).
+    const int want = opt.channels == 1 ? 1 : 3;  // the decoder converts channels for us
+    if (const std::string why = detail::decode_image(bytes.data(), bytes.size(), want, img); !why.empty())
+        throw Error("load_image", path, ": cannot decode image (", why, ")");
+    const int w = img.width, h = img.height;
+    if (w <= 0 || h <= 0) throw Error("load_image", path, ": image has no pixels (", w, "x", h, ")");
+    // decoded as (H, W, C) interleaved; convert_image wants (C, H, W).
     std::vector<std::uint8_t> chw(static_cast<std::size_t>(want) * h * w);
     for (int k = 0; k < h * w; ++k)
-        for (int ch = 0; ch < want; ++ch) chw[static_cast<std::size_t>(ch) * h * w + k] = (*px)[k * want + ch];
+        for (int ch = 0; ch < want; ++ch) chw[static_cast<std::size_t>(ch) * h * w + k] = img.pixels[k * want + ch];
     std::vector<std::uint8_t> out(opt.channels * opt.height * opt.width);
     convert_image(chw.data(), want, h, w, out.data(), opt.channels, opt.height, opt.width);
     return out;

@@ -263,11 +263,10 @@ BOOST_AUTO_TEST_CASE(jpeg_shorter_than_its_pixels_need_is_refused) {
 }
 
 // regress_jpeg_undefined_huffman_table (fuzzer): its scan decodes component 1 with AC Huffman
-// table 2, which the file never defines. stb 2.27 read that table from uninitialised memory:
-// whatever the previous decode left there (UBSan, while fuzzing: index 991 into a 257-entry
-// table). stb_decode.cpp allocates zeroed memory: an undefined table is empty, and the file is
-// refused ("bad huffman code") every time, also right after a JPEG that does define AC table 2
-// (whose freed tables are what malloc hands back next).
+// table 2, which the file never defines. Debian's stb_image 2.27 read that table from
+// uninitialised memory, whatever the previous decode left there (UBSan while fuzzing: index 991
+// into a 257-entry table; right after a JPEG that defines AC table 2 it decoded the file with
+// that table). JPEG now goes through libjpeg-turbo (data/image_decode.cpp): refused every time.
 BOOST_AUTO_TEST_CASE(jpeg_naming_an_undefined_huffman_table_is_refused_every_time) {
     const std::string undefined = "fuzz/corpus/image/regress_jpeg_undefined_huffman_table";
     test::check_error([&] { load_image(undefined, {3, 8, 8}); }, {undefined, "cannot decode image"});
