@@ -61,10 +61,12 @@ std::map<double, std::int64_t> parse_fraction_epochs(const std::string& text) {
         const auto end = std::min(text.find(',', start), text.size());
         const std::string item = text.substr(start, end - start);
         const auto colon = item.find(':');
+        // e1 and e2 point into fs and es, which must outlive the check below
+        const std::string fs = colon == std::string::npos ? "" : item.substr(0, colon);
+        const std::string es = colon == std::string::npos ? "" : item.substr(colon + 1);
         char* e1 = nullptr;
         char* e2 = nullptr;
-        const double f = colon == std::string::npos ? 0 : std::strtod(item.substr(0, colon).c_str(), &e1);
-        const std::string es = colon == std::string::npos ? "" : item.substr(colon + 1);
+        const double f = fs.empty() ? 0 : std::strtod(fs.c_str(), &e1);
         const long long ep = es.empty() ? 0 : std::strtoll(es.c_str(), &e2, 10);
         PRISM_CHECK(colon != std::string::npos && e1 && *e1 == '\0' && e2 && *e2 == '\0' && f > 0 && f <= 1 && ep >= 1,
                     "study", "--fraction-epochs '", text, "': '", item,

@@ -9,6 +9,8 @@
 # Prints PASS or FAIL lines; exit 0 when both pass. The suite runs it (tests/install).
 #
 #   tests/install/check_install.sh BUILD_DIR [pkgconfig|subproject|all]
+# EXTRA_CXXFLAGS is added to the pkg-config compiles (the suite sets -fsanitize=... when BUILD_DIR
+# is a sanitizer build: a program linking an ASan library must be built with ASan too).
 set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:?usage: check_install.sh BUILD_DIR [pkgconfig|subproject|all]}" && pwd)
@@ -56,7 +58,7 @@ CPP
     cd "$tmp/app" || fail "cd $tmp/app"
     for prog in tiny mine; do
         # shellcheck disable=SC2086
-        c++ -std=c++20 -O1 -I. "$prog.cpp" -o "$prog" $flags >"$tmp/cc-$prog.log" 2>&1 ||
+        c++ -std=c++20 -O1 ${EXTRA_CXXFLAGS:-} -I. "$prog.cpp" -o "$prog" $flags >"$tmp/cc-$prog.log" 2>&1 ||
             { cat "$tmp/cc-$prog.log"; fail "compile $prog.cpp with: $flags"; }
         LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "./$prog" >"$tmp/run-$prog.log" 2>&1 ||
             { cat "$tmp/run-$prog.log"; fail "running $prog"; }

@@ -13,8 +13,15 @@ struct Run {
     std::string output;
 };
 
+// A sanitizer build installs an ASan/UBSan library: the programs built against it need the same.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr const char* kExtraFlags = "EXTRA_CXXFLAGS='-fsanitize=address,undefined' ";
+#else
+constexpr const char* kExtraFlags = "";
+#endif
+
 Run run_check(const std::string& what) {
-    const std::string cmd = std::string("sh '") + PRISM_SOURCE_DIR + "/tests/install/check_install.sh' '" +
+    const std::string cmd = std::string(kExtraFlags) + "sh '" + PRISM_SOURCE_DIR + "/tests/install/check_install.sh' '" +
                             PRISM_BUILD_DIR + "' " + what + " 2>&1";
     Run r{-1, ""};
     FILE* p = popen(cmd.c_str(), "r");
