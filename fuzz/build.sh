@@ -24,7 +24,7 @@ COMMON=(
   fuzz/targets.cpp
 )
 OPTIONS=(train/vision_data.cpp study/oversmoothing.cpp fuzz/target_options.cpp)
-CLI=(cli/commands.cpp cli/options.cpp cli/cmd_info.cpp cli/cmd_demo.cpp cli/cmd_bench.cpp cli/cmd_vit.cpp cli/cmd_gpt.cpp
+CLI=(cli/commands.cpp cli/options.cpp cli/attention_options.cpp cli/dist_options.cpp cli/cmd_info.cpp cli/cmd_demo.cpp cli/cmd_bench.cpp cli/cmd_vit.cpp cli/cmd_gpt.cpp
      cli/cmd_spectrum.cpp cli/cmd_study.cpp fuzz/bench_stub.cpp fuzz/target_cli.cpp)
 TARGETS=(safetensors idx image text options cli)
 [ $# -gt 0 ] && TARGETS=("$@")
