@@ -332,7 +332,7 @@ void register_study(CLI::App& app) {
     c->add_flag("--dry-run", a->dry_run,
                 "print the grid, the number of runs and a wall-time estimate from a few measured training steps; "
                 "train nothing");
-    c->add_option("--dataset", a->dataset, "fashion-mnist | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR (default fashion-mnist)");
+    c->add_option("--dataset", a->dataset, "fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] (CIFAR's binary versions) | folder:DIR (default fashion-mnist)");
     std::string defaults;
     for (const auto& k : nn::study_default_kinds()) defaults += (defaults.empty() ? "" : ",") + k;
     c->add_option("--attention", a->attention,
