@@ -61,7 +61,7 @@ void add_model_bench(CLI::App* cmd, const char* model, const char* help) {
 }  // namespace
 
 void register_bench(CLI::App& app) {
-    auto* cmd = app.add_subcommand("bench", "benchmarks: `prism bench kernels|vit|gpt`");
+    auto* cmd = app.add_subcommand("bench", "benchmarks: `prism bench kernels|vit|gpt|dist`");
     cmd->require_subcommand(1);
     auto* kernels = cmd->add_subcommand("kernels", "GEMM, attention and elementwise kernel throughput next to the BLIS peak");
     auto* reps = command_state<int>(5);

@@ -150,7 +150,8 @@ void register_spectrum(CLI::App& app) {
     auto* cmd = app.add_subcommand("spectrum", "oversmoothing diagnostics of a checkpoint: JSON, CSV and PNG");
     cmd->add_option("--checkpoint", a->checkpoint, "a ViT or GPT .safetensors checkpoint")->required();
     auto* ds = cmd->add_option("--dataset", a->dataset,
-                               "ViT: fashion-mnist | mnist:DIR | cifar10:DIR | folder:DIR | random (default fashion-mnist)");
+                               "ViT: fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR | random "
+                               "(default fashion-mnist)");
     auto* tx = cmd->add_option("--text", a->text, "GPT: kjv | FILE (default kjv)");
     ds->excludes(tx);
     cmd->add_option("--batch", a->batch, "images or text windows in the batch")->capture_default_str();

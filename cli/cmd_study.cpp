@@ -31,6 +31,11 @@ namespace prism::cli {
 
 namespace {
 
+// A check of the command line: `prism: error: study oversmoothing: <parts>`, exit status 2.
+template <class... Parts> void usage_require(bool ok, const Parts&... parts) {
+    if (!ok) throw UsageError(Error::cat(parts...));
+}
+
 // Options as given; unset ones keep the default grid's (or --quick's) values.
 struct StudyArgs {
     bool quick = false, hour = false, overnight = false, dry_run = false, no_plots = false, verbose = false;
@@ -68,9 +73,9 @@ std::map<double, std::int64_t> parse_fraction_epochs(const std::string& text) {
         char* e2 = nullptr;
         const double f = fs.empty() ? 0 : std::strtod(fs.c_str(), &e1);
         const long long ep = es.empty() ? 0 : std::strtoll(es.c_str(), &e2, 10);
-        PRISM_CHECK(colon != std::string::npos && e1 && *e1 == '\0' && e2 && *e2 == '\0' && f > 0 && f <= 1 && ep >= 1,
-                    "study", "--fraction-epochs '", text, "': '", item,
-                    "' is not FRACTION:EPOCHS with FRACTION in (0, 1] and EPOCHS >= 1");
+        usage_require(colon != std::string::npos && e1 && *e1 == '\0' && e2 && *e2 == '\0' && f > 0 && f <= 1 && ep >= 1,
+                      "--fraction-epochs '", text, "': '", item,
+                      "' is not FRACTION:EPOCHS with FRACTION in (0, 1] and EPOCHS >= 1");
         out[f] = ep;
         start = end + 1;
     }
@@ -78,7 +83,7 @@ std::map<double, std::int64_t> parse_fraction_epochs(const std::string& text) {
 }
 
 study::StudyOptions build_options(const StudyArgs& a) {
-    PRISM_CHECK(a.quick + a.hour + a.overnight <= 1, "study", "--quick, --hour and --overnight exclude one another");
+    usage_require(a.quick + a.hour + a.overnight <= 1, "--quick, --hour and --overnight exclude one another");
     study::StudyOptions o = a.quick       ? study::quick_study_options()
                             : a.hour      ? study::hour_study_options()
                             : a.overnight ? study::overnight_study_options()
@@ -113,7 +118,7 @@ study::StudyOptions build_options(const StudyArgs& a) {
     if (a.init) o.init = *a.init;
     if (a.init_norm) o.init_norm = *a.init_norm;
     nn::check_init_name("--init", o.init);
-    PRISM_CHECK(o.init_norm > 0, "study", "--init-norm must be positive, got ", o.init_norm);
+    usage_require(o.init_norm > 0, "--init-norm must be positive, got ", o.init_norm);
     // the options must fit some kind of the grid: --alpha without neutreno is a mistake
     o.attention_options = a.attention_params.given();
     models::check_options_apply(o.attention_options, o.attention);
@@ -131,20 +136,20 @@ study::StudyOptions build_options(const StudyArgs& a) {
     if (a.grad_clip) t.grad_clip = *a.grad_clip;
     if (a.save_every) t.save_every = *a.save_every;
     o.verbose = a.verbose;
-    PRISM_CHECK(o.seeds >= 1, "study", "--seeds must be >= 1, got ", o.seeds);
-    PRISM_CHECK(t.epochs >= 1, "study", "--epochs must be >= 1, got ", t.epochs);
-    PRISM_CHECK(o.test_samples >= 0, "study", "--test-samples must be >= 0 (0 = all), got ", o.test_samples);
+    usage_require(o.seeds >= 1, "--seeds must be >= 1, got ", o.seeds);
+    usage_require(t.epochs >= 1, "--epochs must be >= 1, got ", t.epochs);
+    usage_require(o.test_samples >= 0, "--test-samples must be >= 0 (0 = all), got ", o.test_samples);
     return o;
 }
 
 // --task lm: the GPT with each kind on a text; the vision-only options are refused.
-int run_lm(const StudyArgs& a) {
-    PRISM_CHECK(!a.quick && !a.hour && !a.overnight && !a.dry_run && !a.init_only, "study",
-                "--task lm takes no --quick/--hour/--overnight/--dry-run/--init-only (vision presets)");
-    PRISM_CHECK(a.data_fractions.empty() && a.corruptions.empty() && a.severities.empty() && a.dataset.empty() &&
-                    !a.epochs && !a.patch && !a.test_samples,
-                "study", "--task lm: --data-fractions, --corruptions, --severities, --dataset, --epochs, --patch and "
-                         "--test-samples are vision options (use --steps and --text)");
+study::LmStudyOptions build_lm_options(const StudyArgs& a) {
+    usage_require(!a.quick && !a.hour && !a.overnight && !a.dry_run && !a.init_only,
+                  "--task lm takes no --quick/--hour/--overnight/--dry-run/--init-only (vision presets)");
+    usage_require(a.data_fractions.empty() && a.corruptions.empty() && a.severities.empty() && a.dataset.empty() &&
+                      !a.epochs && !a.patch && !a.test_samples,
+                  "--task lm: --data-fractions, --corruptions, --severities, --dataset, --epochs, --patch and "
+                  "--test-samples are vision options (use --steps and --text)");
     study::LmStudyOptions o;
     o.command_line = a.command_line;
     if (!a.attention.empty()) o.attention = study::parse_attention_kinds(a.attention);
@@ -172,7 +177,13 @@ int run_lm(const StudyArgs& a) {
     models::check_options_apply(o.attention_options, o.attention);
     for (const auto& k : o.attention) o.attention_spec(k);
     o.out_dir = a.out.empty() ? "runs/study-lm" : a.out;
-    PRISM_CHECK(o.base.train.steps >= 1, "study", "--steps must be >= 1, got ", o.base.train.steps);
+    usage_require(o.base.train.steps >= 1, "--steps must be >= 1, got ", o.base.train.steps);
+    return o;
+}
+
+int run_lm(const StudyArgs& a) {
+    // every check in build_lm_options is about the command line: exit status 2
+    const study::LmStudyOptions o = usage_checked([&] { return build_lm_options(a); });
     std::printf("prism study oversmoothing --task lm: %zu runs (%zu methods x %zu depths x %lld seeds), %lld steps "
                 "each, text %s; output in %s\n",
                 o.attention.size() * o.depths.size() * static_cast<std::size_t>(o.seeds), o.attention.size(),
@@ -236,15 +247,18 @@ int run_shared(const StudyArgs& a, study::StudyOptions o) {
 }
 
 int run(const StudyArgs& a) {
-    PRISM_CHECK(a.task == "vit" || a.task == "lm", "study", "--task '", a.task, "': expected vit or lm");
+    if (a.task != "vit" && a.task != "lm") throw UsageError("--task '" + a.task + "': expected vit or lm");
     const bool shared = a.worker || dist::launched_by_mpi();
     if (shared && (a.task == "lm" || a.init_only || a.dry_run))
         throw UsageError(std::string(a.worker ? "--worker" : "mpirun") +
                          " shares the cells of the image study; --task lm, --init-only and --dry-run run in one "
                          "process");
     if (a.task == "lm") return run_lm(a);
-    PRISM_CHECK(a.text.empty() && !a.steps, "study", "--text and --steps belong to --task lm");
-    const study::StudyOptions o = build_options(a);
+    if (!a.text.empty() || a.steps) throw UsageError("--text and --steps belong to --task lm");
+    if (a.init_only && a.dry_run)  // --dry-run promises to train nothing; the init check trains
+        throw UsageError("--init-only trains for minutes and has no grid to estimate: drop --dry-run");
+    // every check in build_options is about the command line: exit status 2
+    const study::StudyOptions o = usage_checked([&] { return build_options(a); });
     if (shared) return run_shared(a, o);
     if (a.init_only) {
         study::InitCheckOptions io;
@@ -320,7 +334,7 @@ void register_study(CLI::App& app) {
     c->add_flag("--dry-run", a->dry_run,
                 "print the grid, the number of runs and a wall-time estimate from a few measured training steps; "
                 "train nothing");
-    c->add_option("--dataset", a->dataset, "fashion-mnist | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR (default fashion-mnist)");
+    c->add_option("--dataset", a->dataset, "fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] (CIFAR's binary versions) | folder:DIR (default fashion-mnist)");
     std::string defaults;
     for (const auto& k : nn::study_default_kinds()) defaults += (defaults.empty() ? "" : ",") + k;
     c->add_option("--attention", a->attention,

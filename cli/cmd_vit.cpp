@@ -50,7 +50,7 @@ std::unique_ptr<models::ViT> load_vit(const std::string& path) {
 }  // namespace
 
 void add_vit_train_options(CLI::App* cmd, train::VitRunOptions& o, std::int64_t* sizes[5]) {
-    cmd->add_option("--dataset", o.dataset, "fashion-mnist | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR")->capture_default_str();
+    cmd->add_option("--dataset", o.dataset, "fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] (CIFAR's binary versions) | folder:DIR")->capture_default_str();
     cmd->add_option("--preset", o.preset, "vit-micro | vit-tiny | vit-small")->capture_default_str();
     cmd->add_option("--dim", *sizes[0], "embedding width (overrides the preset)");
     cmd->add_option("--depth", *sizes[1], "number of blocks");
@@ -146,7 +146,7 @@ void register_vit(CLI::App& app, CLI::App* train_cmd, CLI::App* eval_cmd) {
     auto* json = command_state<bool>(false);
     auto* ev = eval_cmd->add_subcommand("vit", "evaluate a ViT checkpoint on a test set");
     ev->add_option("--checkpoint", *ck, "a .safetensors checkpoint")->required();
-    ev->add_option("--dataset", *ds, "fashion-mnist | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] | folder:DIR")->capture_default_str();
+    ev->add_option("--dataset", *ds, "fashion-mnist[:DIR] | mnist:DIR | cifar10:DIR | cifar100:DIR[:coarse] (CIFAR's binary versions) | folder:DIR")->capture_default_str();
     ev->add_option("--corruption", *corr, "NAME:SEVERITY, severity 1..5, NAME one of " + data::corruption_help());
     ev->add_flag("--json", *json, "print one JSON object");
     ev->callback([=] {

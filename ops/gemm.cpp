@@ -114,7 +114,7 @@ void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, s
 }
 
 // Slices of the inner dimension when it is split: a constant, so results do not depend on the
-// thread count; 2 keeps the results (and speed) of the 2-thread runs measured in the README.
+// thread count; 2 keeps the results (and speed) of the 2-thread runs in docs/results.md.
 constexpr std::int64_t kSplitK = 2;
 
 // The product split into `blocks` blocks of rows (M >= N) or columns, run in parallel; every

@@ -76,7 +76,7 @@ StudyOptions hour_study_options() {
     o.data_fractions = {0.1};
     // 24 runs. Sized with --dry-run: on the shared machine (load ~13 on 2 cores) the probe put
     // --quick at 31 min and 12 epochs of --hour at 2 h 41 min; --quick really takes 8.5 min on a
-    // quiet machine (README), a factor 3.6, so 12 epochs ~ 45 min quiet and 15 epochs ~ 56 min.
+    // quiet machine (docs/results.md), a factor 3.6, so 12 epochs ~ 45 min quiet and 15 epochs ~ 56 min.
     o.base.train.epochs = 15;
     o.base.train.warmup_epochs = 1;
     return o;

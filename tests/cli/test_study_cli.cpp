@@ -25,20 +25,40 @@ BOOST_AUTO_TEST_CASE(dry_run_prints_grid_and_estimate) {
 
 BOOST_AUTO_TEST_CASE(options_that_fit_no_kind_are_refused) {
     auto r = run_cli({"study", "oversmoothing", "--attention", "standard,spectral-smooth", "--alpha", "0.5", "--dry-run"});
-    BOOST_TEST(r.exit_code != 0);
+    BOOST_TEST(r.exit_code == 2, r.all());  // a usage error
     BOOST_TEST(r.err.find("--alpha") != std::string::npos, r.all());
     r = run_cli({"study", "oversmoothing", "--hour", "--quick", "--dry-run"});
-    BOOST_TEST(r.exit_code != 0);
+    BOOST_TEST(r.exit_code == 2, r.all());  // a usage error
     BOOST_TEST(r.err.find("--hour") != std::string::npos, r.all());
     r = run_cli({"study", "oversmoothing", "--init", "orthogonal", "--dry-run"});
-    BOOST_TEST(r.exit_code != 0);
+    BOOST_TEST(r.exit_code == 2, r.all());  // a usage error
     BOOST_TEST(r.err.find("orthogonal") != std::string::npos, r.all());
     r = run_cli({"study", "oversmoothing", "--fraction-epochs", "0.1:x", "--dry-run"});
-    BOOST_TEST(r.exit_code != 0);
+    BOOST_TEST(r.exit_code == 2, r.all());  // a usage error
     BOOST_TEST(r.err.find("--fraction-epochs") != std::string::npos, r.all());
     r = run_cli({"study", "oversmoothing", "--help"});
     BOOST_TEST(r.out.find("--dry-run") != std::string::npos);
     BOOST_TEST(r.out.find("ordinary") == std::string::npos);
+}
+
+// Option combinations the study cannot run are usage errors (exit 2, README "Guarantees"), and
+// --dry-run never trains: with --init-only (which trains) it is refused before anything runs.
+BOOST_AUTO_TEST_CASE(conflicting_study_options_are_usage_errors) {
+    TmpDir tmp;
+    const std::vector<std::vector<std::string>> bad = {
+        {"--task", "lm", "--dry-run"},
+        {"--task", "lm", "--epochs", "3"},
+        {"--text", "kjv", "--dry-run"},
+        {"--init-only", "--dry-run"},
+    };
+    for (const auto& extra : bad) {
+        std::vector<std::string> argv = {"study", "oversmoothing", "--out", tmp / "s"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        const auto r = run_cli(argv);
+        BOOST_TEST(r.exit_code == 2, r.all());
+        BOOST_TEST(r.err.find(extra[0]) != std::string::npos, r.all());
+    }
+    BOOST_TEST(!std::filesystem::exists(tmp / "s"), "a refused command writes nothing");
 }
 
 BOOST_AUTO_TEST_CASE(train_gpt_takes_the_attention_options) {
