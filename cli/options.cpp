@@ -52,6 +52,25 @@ CLI::Validator one_of(const std::vector<std::string>& choices) {
         "");  // the option's own help text lists the choices
 }
 
+// A flag given a value (--hflip=VALUE): CLI11 2.1 reads the value with std::stoll, and a number
+// past 64 bits escaped as std::out_of_range ("stoll", exit 1; found by fuzz/, cli target). Only
+// the words CLI11 knows and small counts are accepted.
+CLI::Validator flag_value() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            static const char* words[] = {"true", "false", "on", "off", "yes", "no", "enable", "disable"};
+            for (const char* w : words)
+                if (text == w) return "";
+            if (text.size() == 1 && std::string("+-tfyn01").find(text[0]) != std::string::npos) return "";
+            const std::size_t digits = text.size() - (text[0] == '-' || text[0] == '+' ? 1 : 0);
+            if (!text.empty() && digits >= 1 && digits <= 6 &&
+                text.find_first_not_of("0123456789", text.size() - digits) == std::string::npos)
+                return "";
+            return in_quotes(text) + " is not valid: a flag takes no value, or one of true/false, on/off, yes/no, 1/0";
+        },
+        "");
+}
+
 CLI::Validator pair_in_range(const Range& r) {
     return CLI::Validator(
         [r](std::string& text) -> std::string {
@@ -125,6 +144,7 @@ const std::vector<Rule>& rules() {
 void attach(CLI::App& cmd, const std::string& path) {
     for (CLI::Option* opt : cmd.get_options()) {
         const std::string name = opt->get_name();
+        if (opt->get_expected_max() == 0) opt->check(flag_value());  // a flag
         for (const auto& r : rules()) {
             if ((r.command == path || std::string(r.command) == "*") && name == r.option) {
                 opt->check(r.check);
