@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "options.hpp"
 #include "prism/core/error.hpp"
 #include "targets.hpp"
 
@@ -26,6 +27,7 @@ CLI::App& app() {
         app->fallthrough();
         app->add_option_function<int>("--threads", [](int n) { cli::apply_threads(n); }, "worker threads");
         cli::register_commands(*app);
+        cli::attach_option_checks(*app);  // the range and flag checks, as main() attaches them
         disarm(*app);
         return app;
     }();
