@@ -33,14 +33,15 @@ void check_mask(const Tensor& mask, const Tensor& q) {
                 shape_str(mask.shape()), ": expected ", shape_str(want), " for q ", shape_str(q.shape()));
 }
 
-// Element [b, h, 0, 0] of a (B, NH, T, HS) tensor and its row/col strides.
+// Element [b, h, 0, 0] of a (B, NH, T, HS) tensor, its row/col strides and sizes (T, HS).
 template <class T> struct Head {
     const T* base;
-    std::int64_t s0, s1, rs, cs;
+    std::int64_t s0, s1, rs, cs, rows, cols;
     explicit Head(const Tensor& t)
         : base(static_cast<const T*>(t.storage()->data()) + t.offset()),
-          s0(t.stride(0)), s1(t.stride(1)), rs(t.stride(2)), cs(t.stride(3)) {}
+          s0(t.stride(0)), s1(t.stride(1)), rs(t.stride(2)), cs(t.stride(3)), rows(t.size(2)), cols(t.size(3)) {}
     const T* at(std::int64_t b, std::int64_t h) const { return base + b * s0 + h * s1; }
+    MatrixView<const T> matrix(std::int64_t b, std::int64_t h) const { return {at(b, h), rows, cols, rs, cs}; }
 };
 
 std::atomic<AttentionKernel> g_kernel{AttentionKernel::fused};
@@ -171,7 +172,7 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
                 const std::int64_t b = bh / NH, h = bh % NH;
                 T* p = P + bh * T_ * T_;
                 // S = q k^T * scale: k^T is k with row and column strides swapped
-                gemm<T>(T_, T_, HS, scale, hq.at(b, h), hq.rs, hq.cs, hk.at(b, h), hk.cs, hk.rs, T(0), p, T_, 1);
+                gemm<T>(scale, hq.matrix(b, h), hk.matrix(b, h).t(), T(0), row_major(p, T_, T_));
                 for (std::int64_t i = 0; i < T_; ++i) softmax_row_inplace<T>(p + i * T_, causal ? i + 1 : T_, T_);
                 const T* pv = p;
                 if (M) {  // dropout acts on a copy; P itself is kept for backward and probes
@@ -179,7 +180,7 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
                     for (std::int64_t i = 0; i < T_ * T_; ++i) pd[i] = p[i] * m[i];
                     pv = pd.data();
                 }
-                gemm<T>(T_, HS, T_, T(1), pv, T_, 1, hv.at(b, h), hv.rs, hv.cs, T(0), O + bh * T_ * HS, HS, 1);
+                gemm<T>(T(1), row_major(pv, T_, T_), hv.matrix(b, h), T(0), row_major(O + bh * T_ * HS, T_, HS));
             }
         });
     });
@@ -205,7 +206,6 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
             for (std::int64_t bh = lo; bh < hi; ++bh) {
                 const std::int64_t b = bh / NH, h = bh % NH;
                 const T* p = P + bh * T_ * T_;
-                const T* go = hg.at(b, h);
                 const T* pv = p;
                 if (M) {
                     const T* m = M + bh * T_ * T_;
@@ -214,8 +214,8 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                 }
                 const std::int64_t o = bh * T_ * HS;
                 // dv = P^T dO;  dP = dO v^T
-                gemm<T>(T_, HS, T_, T(1), pv, 1, T_, go, hg.rs, hg.cs, T(0), dv + o, HS, 1);
-                gemm<T>(T_, T_, HS, T(1), go, hg.rs, hg.cs, hv.at(b, h), hv.cs, hv.rs, T(0), dp.data(), T_, 1);
+                gemm<T>(T(1), row_major(pv, T_, T_).t(), hg.matrix(b, h), T(0), row_major(dv + o, T_, HS));
+                gemm<T>(T(1), hg.matrix(b, h), hv.matrix(b, h).t(), T(0), row_major(dp.data(), T_, T_));
                 if (M) {
                     const T* m = M + bh * T_ * T_;
                     for (std::int64_t i = 0; i < T_ * T_; ++i) dp[i] *= m[i];
@@ -228,8 +228,8 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                     for (std::int64_t j = 0; j < T_; ++j) r[j] = pr[j] * (r[j] - d) * scale;
                 }
                 // dq = dS k;  dk = dS^T q
-                gemm<T>(T_, HS, T_, T(1), dp.data(), T_, 1, hk.at(b, h), hk.rs, hk.cs, T(0), dq + o, HS, 1);
-                gemm<T>(T_, HS, T_, T(1), dp.data(), 1, T_, hq.at(b, h), hq.rs, hq.cs, T(0), dk + o, HS, 1);
+                gemm<T>(T(1), row_major(dp.data(), T_, T_), hk.matrix(b, h), T(0), row_major(dq + o, T_, HS));
+                gemm<T>(T(1), row_major(dp.data(), T_, T_).t(), hq.matrix(b, h), T(0), row_major(dk + o, T_, HS));
             }
         });
     });
