@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "prism/core/iterate.hpp"
 #include "prism/ops/elementwise.hpp"
 #include "prism/ops/loop.hpp"
 
@@ -43,31 +42,13 @@ const char* unary_name(UnaryOp op) {
 namespace ref {
 
 namespace {
-template <class F> Tensor map_ref(const Tensor& x, const Tensor& g, F f) {
-    const Shape shape = g.defined() ? broadcast_shapes(x.shape(), g.shape(), "ref") : x.shape();
-    Tensor out = Tensor::empty(shape, x.dtype());
-    const Strides sx = detail::broadcast_strides(x, shape);
-    const Strides sg = g.defined() ? detail::broadcast_strides(g, shape) : sx;
-    const Tensor gg = g.defined() ? g : x;
-    dispatch_floating(x.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* px = detail::cbase<T>(x);
-        const T* pg = detail::cbase<T>(gg);
-        T* po = out.data<T>();
-        for_each_offset<2>(shape, {&sx, &sg}, {x.offset(), gg.offset()},
-                           [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
-                               po[i] = static_cast<T>(f(double(px[o[0]]), double(pg[o[1]])));
-                           });
-    });
-    return out;
-}
 double gelu_cdf(double v) { return 0.5 * (1 + std::erf(v * kSqrt1_2)); }
 double gelu_t(double v) { return std::tanh(kGeluK * (v + kGeluC * v * v * v)); }
 }  // namespace
 
 Tensor unary(const Tensor& x, UnaryOp op) {
     detail::check_float(x, unary_name(op));
-    return map_ref(x, Tensor(), [op](double v, double) -> double {
+    return detail::map_ref(unary_name(op), x, Tensor(), [op](double v, double) -> double {
         switch (op) {
             case UnaryOp::Neg: return -v;
             case UnaryOp::Exp: return std::exp(v);
@@ -89,7 +70,7 @@ Tensor unary(const Tensor& x, UnaryOp op) {
 
 Tensor scalar_op(const Tensor& x, double s, ScalarOp op) {
     detail::check_float(x, "scalar_op");
-    return map_ref(x, Tensor(), [op, s](double v, double) -> double {
+    return detail::map_ref("scalar_op", x, Tensor(), [op, s](double v, double) -> double {
         switch (op) {
             case ScalarOp::Add: return v + s;
             case ScalarOp::Sub: return v - s;
@@ -104,30 +85,30 @@ Tensor scalar_op(const Tensor& x, double s, ScalarOp op) {
 }
 
 Tensor clamp(const Tensor& x, double lo, double hi) {
-    return map_ref(x, Tensor(), [lo, hi](double v, double) { return std::min(std::max(v, lo), hi); });
+    return detail::map_ref("clamp", x, Tensor(), [lo, hi](double v, double) { return std::min(std::max(v, lo), hi); });
 }
 Tensor relu_backward(const Tensor& x, const Tensor& g) {
-    return map_ref(x, g, [](double v, double d) { return v > 0 ? d : 0.0; });
+    return detail::map_ref("relu_backward", x, g, [](double v, double d) { return v > 0 ? d : 0.0; });
 }
 Tensor gelu_backward(const Tensor& x, const Tensor& g) {
-    return map_ref(x, g, [](double v, double d) {
+    return detail::map_ref("gelu_backward", x, g, [](double v, double d) {
         return d * (gelu_cdf(v) + v * std::exp(-0.5 * v * v) * kInvSqrt2Pi);
     });
 }
 Tensor gelu_tanh_backward(const Tensor& x, const Tensor& g) {
-    return map_ref(x, g, [](double v, double d) {
+    return detail::map_ref("gelu_tanh_backward", x, g, [](double v, double d) {
         const double t = gelu_t(v);
         return d * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * kGeluK * (1 + 3 * kGeluC * v * v));
     });
 }
 Tensor tanh_backward(const Tensor& y, const Tensor& g) {
-    return map_ref(y, g, [](double v, double d) { return d * (1 - v * v); });
+    return detail::map_ref("tanh_backward", y, g, [](double v, double d) { return d * (1 - v * v); });
 }
 Tensor sigmoid_backward(const Tensor& y, const Tensor& g) {
-    return map_ref(y, g, [](double v, double d) { return d * v * (1 - v); });
+    return detail::map_ref("sigmoid_backward", y, g, [](double v, double d) { return d * v * (1 - v); });
 }
 Tensor clamp_backward(const Tensor& x, const Tensor& g, double lo, double hi) {
-    return map_ref(x, g, [lo, hi](double v, double d) { return v < lo || v > hi ? 0.0 : d; });
+    return detail::map_ref("clamp_backward", x, g, [lo, hi](double v, double d) { return v < lo || v > hi ? 0.0 : d; });
 }
 
 }  // namespace ref
