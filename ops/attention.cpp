@@ -205,7 +205,7 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
                 const std::int64_t b = bh / NH, h = bh % NH;
                 T* p = P + bh * T_ * T_;
                 // S = q k^T * scale: k^T is k with row and column strides swapped
-                gemm<T>(io.scale, io.q.matrix(b, h), io.k.matrix(b, h).t(), T(0), row_major(p, T_, T_));
+                gemm<T>(io.scale, io.q.matrix(b, h), io.k.matrix(b, h).transposed(), T(0), row_major(p, T_, T_));
                 for (std::int64_t i = 0; i < T_; ++i) softmax_row_inplace<T>(p + i * T_, causal ? i + 1 : T_, T_);
                 const T* pv = p;
                 if (io.M) {  // dropout acts on a copy; P itself is kept for backward and probes
@@ -240,8 +240,9 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                 }
                 const std::int64_t o = bh * T_ * HS;
                 // dv = P^T dO;  dP = dO v^T
-                gemm<T>(T(1), row_major(pv, T_, T_).t(), io.dout.matrix(b, h), T(0), row_major(io.dv + o, T_, HS));
-                gemm<T>(T(1), io.dout.matrix(b, h), io.v.matrix(b, h).t(), T(0), row_major(dp.data(), T_, T_));
+                gemm<T>(T(1), row_major(pv, T_, T_).transposed(), io.dout.matrix(b, h), T(0),
+                        row_major(io.dv + o, T_, HS));
+                gemm<T>(T(1), io.dout.matrix(b, h), io.v.matrix(b, h).transposed(), T(0), row_major(dp.data(), T_, T_));
                 if (io.M) {
                     const T* m = io.M + bh * T_ * T_;
                     for (std::int64_t i = 0; i < T_ * T_; ++i) dp[i] *= m[i];
@@ -255,7 +256,8 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                 }
                 // dq = dS k;  dk = dS^T q
                 gemm<T>(T(1), row_major(dp.data(), T_, T_), io.k.matrix(b, h), T(0), row_major(io.dq + o, T_, HS));
-                gemm<T>(T(1), row_major(dp.data(), T_, T_).t(), io.q.matrix(b, h), T(0), row_major(io.dk + o, T_, HS));
+                gemm<T>(T(1), row_major(dp.data(), T_, T_).transposed(), io.q.matrix(b, h), T(0),
+                        row_major(io.dk + o, T_, HS));
             }
         });
     });

@@ -2,8 +2,9 @@
 //
 // A (M, K), B (K, N) and C (M, N) are MatrixViews: a pointer, a shape and a stride per dim,
 // so any of them can be a padded buffer, a block of a bigger matrix or a transposed operand
-// (the same memory with the strides swapped, A.t()): no copies. M, N and K come from the
-// views; shapes that do not fit throw prism::Error naming all three. float and double.
+// (the same memory with the strides swapped, A.transposed()): no copies. M, N and K come
+// from the views; shapes that do not fit throw prism::Error naming all three. float and
+// double.
 // examples/tour/kernel.cpp calls all three versions on row-major matrices.
 #pragma once
 #include <cstdint>
@@ -19,8 +20,9 @@ template <class T> struct MatrixView {
     std::int64_t row_stride, col_stride;
 
     T& operator()(std::int64_t i, std::int64_t j) const { return data[i * row_stride + j * col_stride]; }
-    // (cols, rows): the transpose, the same memory with the strides swapped.
-    MatrixView t() const { return {data, cols, rows, col_stride, row_stride}; }
+    // (cols, rows): the transpose, the same memory with the strides swapped. (Not t(): that
+    // name is Tensor's differentiable transpose, which ops/ never calls.)
+    MatrixView transposed() const { return {data, cols, rows, col_stride, row_stride}; }
     // (end - begin, cols): rows [begin, end). col_range likewise gives (rows, end - begin).
     MatrixView row_range(std::int64_t begin, std::int64_t end) const {
         return {data + begin * row_stride, end - begin, cols, row_stride, col_stride};

@@ -214,7 +214,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w, const Tensor& bias) {
         using T = decltype(tag);
         const MatrixView<T> Y = row_major(y.data<T>(), rows, outf);
         const MatrixView<const T> X = rows_of<T>(x);
-        const MatrixView<const T> Wt = last_two<T>(w).t();  // w^T (in, out) is w read with swapped strides
+        const MatrixView<const T> Wt = last_two<T>(w).transposed();  // w^T (in, out) is w read with swapped strides
         if (!bias.defined()) {
             gemm_parallel<T>(T(1), X, Wt, T(0), Y);
             return;
@@ -256,7 +256,7 @@ LinearGrads linear_backward(const Tensor& dy_in, const Tensor& x_in, const Tenso
         if (need_dw) {  // dw (out, in) = dy^T (out, R) @ x (R, in): one GEMM over all rows
             Tensor x = row_stride(x_in) ? x_in : dense(x_in);
             g.dw = Tensor::empty({outf, in}, dy.dtype());
-            gemm_parallel<T>(T(1), DY.t(), rows_of<T>(x), T(0), row_major(g.dw.template data<T>(), outf, in));
+            gemm_parallel<T>(T(1), DY.transposed(), rows_of<T>(x), T(0), row_major(g.dw.template data<T>(), outf, in));
         }
         if (need_db) {  // db (out) = sum over rows of dy
             Tensor d = cs_dy == 1 ? dy : dense(dy);

@@ -126,10 +126,11 @@ Tensor qr_backward(const Tensor& dq_in, const Tensor& dr_in, const Tensor& q_in,
         const T* pq = q.data<T>();
         const T* pr = r.data<T>();
         std::vector<T> m(static_cast<std::size_t>(n * n), T(0)), s(m.size());
+        const MatrixView<T> M = row_major(m.data(), n, n);
         if (dr.defined())  // M = R @ dR^T
-            gemm<T>(T(1), row_major(pr, n, n), row_major(dr.data<T>(), n, n).t(), T(0), row_major(m.data(), n, n));
+            gemm<T>(T(1), row_major(pr, n, n), row_major(dr.data<T>(), n, n).transposed(), T(0), M);
         if (dq.defined())  // M -= dQ^T @ Q
-            gemm<T>(T(-1), row_major(dq.data<T>(), n, n).t(), row_major(pq, n, n), T(1), row_major(m.data(), n, n));
+            gemm<T>(T(-1), row_major(dq.data<T>(), n, n).transposed(), row_major(pq, n, n), T(1), M);
         for (std::int64_t i = 0; i < n; ++i)  // copyltu: the lower triangle mirrored
             for (std::int64_t j = 0; j < n; ++j) s[i * n + j] = i >= j ? m[i * n + j] : m[j * n + i];
         T* x = da.data<T>();

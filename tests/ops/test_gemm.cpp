@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_CASE(mismatched_views_throw_naming_the_shapes) {
     // A C of the wrong shape, and the transposed view that does fit
     const auto B46 = ops::row_major(b.data(), 4, 6), C63 = ops::row_major(c.data(), 6, 3);
     test::check_error([&] { ops::gemm<float>(1.f, A, B46, 0.f, C63); }, {"C (6, 3)", "A.rows != C.rows"});
-    BOOST_CHECK_NO_THROW(ops::gemm<float>(1.f, A, ops::row_major(b.data(), 6, 4).t(), 0.f, C));
+    BOOST_CHECK_NO_THROW(ops::gemm<float>(1.f, A, ops::row_major(b.data(), 6, 4).transposed(), 0.f, C));
 }
 
 BOOST_AUTO_TEST_CASE(column_sums_match_a_loop) {
