@@ -56,9 +56,11 @@ double gflops(double M, double N, double K, double sec) { return 2 * M * N * K /
 // Raw sgemm C (M, N) = A (M, K) @ B (K, N), row-major; one BLIS call or split over threads.
 double sgemm_seconds(std::int64_t M, std::int64_t N, std::int64_t K, bool parallel, int reps) {
     std::vector<float> a(M * K, 0.5f), b(K * N, 0.25f), c(M * N);
+    const auto A = ops::row_major(a.data(), M, K), B = ops::row_major(b.data(), K, N);
+    const auto C = ops::row_major(c.data(), M, N);
     return median_seconds(reps, [&] {
-        if (parallel) ops::gemm_parallel<float>(M, N, K, 1.f, a.data(), K, 1, b.data(), N, 1, 0.f, c.data(), N, 1);
-        else ops::gemm<float>(M, N, K, 1.f, a.data(), K, 1, b.data(), N, 1, 0.f, c.data(), N, 1);
+        if (parallel) ops::gemm_parallel<float>(1.f, A, B, 0.f, C);
+        else ops::gemm<float>(1.f, A, B, 0.f, C);
     });
 }
 

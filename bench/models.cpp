@@ -46,7 +46,8 @@ double sgemm_peak_gflops(std::int64_t n) {
     std::vector<double> t;
     for (int i = 0; i < 4; ++i) {
         const auto t0 = clock_::now();
-        ops::gemm_parallel<float>(n, n, n, 1.f, a.data(), n, 1, b.data(), n, 1, 0.f, c.data(), n, 1);
+        ops::gemm_parallel<float>(1.f, ops::row_major(a.data(), n, n), ops::row_major(b.data(), n, n), 0.f,
+                                  ops::row_major(c.data(), n, n));
         if (i > 0) t.push_back(since(t0));
     }
     return 2.0 * n * n * n / median(t) * 1e-9;

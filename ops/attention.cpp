@@ -33,15 +33,53 @@ void check_mask(const Tensor& mask, const Tensor& q) {
                 shape_str(mask.shape()), ": expected ", shape_str(want), " for q ", shape_str(q.shape()));
 }
 
-// Element [b, h, 0, 0] of a (B, NH, T, HS) tensor and its row/col strides.
+// Element [b, h, 0, 0] of a (B, NH, T, HS) tensor, its row/col strides and sizes (T, HS).
 template <class T> struct Head {
     const T* base;
-    std::int64_t s0, s1, rs, cs;
+    std::int64_t s0, s1, rs, cs, rows, cols;
     explicit Head(const Tensor& t)
         : base(static_cast<const T*>(t.storage()->data()) + t.offset()),
-          s0(t.stride(0)), s1(t.stride(1)), rs(t.stride(2)), cs(t.stride(3)) {}
+          s0(t.stride(0)), s1(t.stride(1)), rs(t.stride(2)), cs(t.stride(3)), rows(t.size(2)), cols(t.size(3)) {}
     const T* at(std::int64_t b, std::int64_t h) const { return base + b * s0 + h * s1; }
+    MatrixView<const T> matrix(std::int64_t b, std::int64_t h) const { return {at(b, h), rows, cols, rs, cs}; }
 };
+
+// The typed operands of a blis or fused kernel: q, k, v as heads, the dropout mask M
+// (B, NH, T, T) contiguous or null, and the score scale 1/sqrt(HS).
+template <class T> struct Operands {
+    Head<T> q, k, v;
+    const T* M;
+    T scale;
+};
+// Backward adds dO as a head and the gradients dq, dk, dv (B, NH, T, HS) it writes.
+template <class T> struct BackwardOperands : Operands<T> {
+    Head<T> dout;
+    T *dq, *dk, *dv;
+};
+
+// body(tag, Operands<T>) for q's dtype T (tag is a T), with the mask made contiguous.
+template <class F> void with_operands(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, F&& body) {
+    const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
+    dispatch_floating(q.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        body(tag, Operands<T>{Head<T>(q), Head<T>(k), Head<T>(v), mk.defined() ? mk.data<T>() : nullptr,
+                              T(1) / std::sqrt(T(q.size(3)))});
+    });
+}
+
+// dq, dk, dv allocated like q (the kernel writes every element), then
+// body(tag, BackwardOperands<T>) for q's dtype T.
+template <class F>
+AttentionGrads with_backward_operands(const Tensor& dout, const Tensor& q, const Tensor& k, const Tensor& v,
+                                      const Tensor& mask, F&& body) {
+    AttentionGrads g{Tensor::empty(q.shape(), q.dtype()), Tensor::empty(q.shape(), q.dtype()),
+                     Tensor::empty(q.shape(), q.dtype())};
+    with_operands(q, k, v, mask, [&](auto tag, const auto& in) {
+        using T = decltype(tag);
+        body(tag, BackwardOperands<T>{in, Head<T>(dout), g.dq.data<T>(), g.dk.data<T>(), g.dv.data<T>()});
+    });
+    return g;
+}
 
 std::atomic<AttentionKernel> g_kernel{AttentionKernel::fused};
 
@@ -157,29 +195,25 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
     check_mask(mask, q);
     const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
     AttentionForward res{Tensor::empty(q.shape(), q.dtype()), Tensor(), Tensor::empty({B, NH, T_, T_}, q.dtype())};
-    const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
-    dispatch_floating(q.dtype(), [&](auto tag) {
+    with_operands(q, k, v, mask, [&](auto tag, const auto& io) {
         using T = decltype(tag);
-        const Head<T> hq(q), hk(k), hv(v);
         T* P = res.probs.data<T>();
         T* O = res.out.data<T>();
-        const T* M = mk.defined() ? mk.data<T>() : nullptr;
-        const T scale = T(1) / std::sqrt(T(HS));
         parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
-            std::vector<T> pd(M ? T_ * T_ : 0);
+            std::vector<T> pd(io.M ? T_ * T_ : 0);
             for (std::int64_t bh = lo; bh < hi; ++bh) {
                 const std::int64_t b = bh / NH, h = bh % NH;
                 T* p = P + bh * T_ * T_;
                 // S = q k^T * scale: k^T is k with row and column strides swapped
-                gemm<T>(T_, T_, HS, scale, hq.at(b, h), hq.rs, hq.cs, hk.at(b, h), hk.cs, hk.rs, T(0), p, T_, 1);
+                gemm<T>(io.scale, io.q.matrix(b, h), io.k.matrix(b, h).transposed(), T(0), row_major(p, T_, T_));
                 for (std::int64_t i = 0; i < T_; ++i) softmax_row_inplace<T>(p + i * T_, causal ? i + 1 : T_, T_);
                 const T* pv = p;
-                if (M) {  // dropout acts on a copy; P itself is kept for backward and probes
-                    const T* m = M + bh * T_ * T_;
+                if (io.M) {  // dropout acts on a copy; P itself is kept for backward and probes
+                    const T* m = io.M + bh * T_ * T_;
                     for (std::int64_t i = 0; i < T_ * T_; ++i) pd[i] = p[i] * m[i];
                     pv = pd.data();
                 }
-                gemm<T>(T_, HS, T_, T(1), pv, T_, 1, hv.at(b, h), hv.rs, hv.cs, T(0), O + bh * T_ * HS, HS, 1);
+                gemm<T>(T(1), row_major(pv, T_, T_), io.v.matrix(b, h), T(0), row_major(O + bh * T_ * HS, T_, HS));
             }
         });
     });
@@ -190,34 +224,27 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                                   const Tensor& probs, const Tensor& mask) {
     check_qkv(q, k, v);
     const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
-    AttentionGrads g{Tensor::empty(q.shape(), q.dtype()), Tensor::empty(q.shape(), q.dtype()),
-                     Tensor::empty(q.shape(), q.dtype())};
-    const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
-    dispatch_floating(q.dtype(), [&](auto tag) {
+    return with_backward_operands(dout, q, k, v, mask, [&](auto tag, const auto& io) {
         using T = decltype(tag);
-        const Head<T> hq(q), hk(k), hv(v), hg(dout);
         const T* P = probs.data<T>();
-        const T* M = mk.defined() ? mk.data<T>() : nullptr;
-        T *dq = g.dq.data<T>(), *dk = g.dk.data<T>(), *dv = g.dv.data<T>();
-        const T scale = T(1) / std::sqrt(T(HS));
         parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
-            std::vector<T> dp(T_ * T_), pd(M ? T_ * T_ : 0);
+            std::vector<T> dp(T_ * T_), pd(io.M ? T_ * T_ : 0);
             for (std::int64_t bh = lo; bh < hi; ++bh) {
                 const std::int64_t b = bh / NH, h = bh % NH;
                 const T* p = P + bh * T_ * T_;
-                const T* go = hg.at(b, h);
                 const T* pv = p;
-                if (M) {
-                    const T* m = M + bh * T_ * T_;
+                if (io.M) {
+                    const T* m = io.M + bh * T_ * T_;
                     for (std::int64_t i = 0; i < T_ * T_; ++i) pd[i] = p[i] * m[i];
                     pv = pd.data();
                 }
                 const std::int64_t o = bh * T_ * HS;
                 // dv = P^T dO;  dP = dO v^T
-                gemm<T>(T_, HS, T_, T(1), pv, 1, T_, go, hg.rs, hg.cs, T(0), dv + o, HS, 1);
-                gemm<T>(T_, T_, HS, T(1), go, hg.rs, hg.cs, hv.at(b, h), hv.cs, hv.rs, T(0), dp.data(), T_, 1);
-                if (M) {
-                    const T* m = M + bh * T_ * T_;
+                gemm<T>(T(1), row_major(pv, T_, T_).transposed(), io.dout.matrix(b, h), T(0),
+                        row_major(io.dv + o, T_, HS));
+                gemm<T>(T(1), io.dout.matrix(b, h), io.v.matrix(b, h).transposed(), T(0), row_major(dp.data(), T_, T_));
+                if (io.M) {
+                    const T* m = io.M + bh * T_ * T_;
                     for (std::int64_t i = 0; i < T_ * T_; ++i) dp[i] *= m[i];
                 }
                 // dS = P * (dP - rowsum(dP * P)) * scale, in place in dp
@@ -225,15 +252,15 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                     T* r = dp.data() + i * T_;
                     const T* pr = p + i * T_;
                     const T d = simd::row_dot(r, pr, T_);
-                    for (std::int64_t j = 0; j < T_; ++j) r[j] = pr[j] * (r[j] - d) * scale;
+                    for (std::int64_t j = 0; j < T_; ++j) r[j] = pr[j] * (r[j] - d) * io.scale;
                 }
                 // dq = dS k;  dk = dS^T q
-                gemm<T>(T_, HS, T_, T(1), dp.data(), T_, 1, hk.at(b, h), hk.rs, hk.cs, T(0), dq + o, HS, 1);
-                gemm<T>(T_, HS, T_, T(1), dp.data(), 1, T_, hq.at(b, h), hq.rs, hq.cs, T(0), dk + o, HS, 1);
+                gemm<T>(T(1), row_major(dp.data(), T_, T_), io.k.matrix(b, h), T(0), row_major(io.dq + o, T_, HS));
+                gemm<T>(T(1), row_major(dp.data(), T_, T_).transposed(), io.q.matrix(b, h), T(0),
+                        row_major(io.dk + o, T_, HS));
             }
         });
     });
-    return g;
 }
 
 }  // namespace blis
@@ -354,30 +381,26 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
     const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
     AttentionForward res{Tensor::empty(q.shape(), q.dtype()), Tensor::empty({B, NH, T_}, q.dtype()),
                          keep_probs ? Tensor::empty({B, NH, T_, T_}, q.dtype()) : Tensor()};
-    const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
-    dispatch_floating(q.dtype(), [&](auto tag) {
+    with_operands(q, k, v, mask, [&](auto tag, const auto& io) {
         using T = decltype(tag);
-        const Head<T> hq(q), hk(k), hv(v);
         T* O = res.out.data<T>();
         T* L = res.lse.data<T>();
         T* P = keep_probs ? res.probs.data<T>() : nullptr;
-        const T* M = mk.defined() ? mk.data<T>() : nullptr;
-        const T scale = T(1) / std::sqrt(T(HS));
         const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
         const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
         parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
             avec<T> kt(HS * Tp), vp(T_ * HSp), s(tile::kMR * Tp);
             for (std::int64_t bh = lo; bh < hi; ++bh) {
                 const std::int64_t b = bh / NH, h = bh % NH;
-                const T* qh = hq.at(b, h);
-                tile::pack(hk.at(b, h), HS, T_, hk.cs, hk.rs, kt.data(), Tp);  // k^T (HS, Tp)
-                tile::pack(hv.at(b, h), T_, HS, hv.rs, hv.cs, vp.data(), HSp);  // v (T, HSp)
+                const T* qh = io.q.at(b, h);
+                tile::pack(io.k.at(b, h), HS, T_, io.k.cs, io.k.rs, kt.data(), Tp);  // k^T (HS, Tp)
+                tile::pack(io.v.at(b, h), T_, HS, io.v.rs, io.v.cs, vp.data(), HSp);  // v (T, HSp)
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
                     const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
                     const std::int64_t ncol = causal ? i0 + mr : T_;  // keys any row of the block sees
                     // S block (mr, ncol) = q[i0:i0+mr] k^T * scale
-                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, scale, qh + i0 * hq.rs, hq.rs, hq.cs, kt.data(),
-                                   Tp, s.data(), Tp);
+                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, io.scale, qh + i0 * io.q.rs, io.q.rs, io.q.cs,
+                                   kt.data(), Tp, s.data(), Tp);
                     T rmax[tile::kMR], rsum[tile::kMR];
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r;
@@ -387,7 +410,7 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
                             std::copy(p, p + ncol, P + (bh * T_ + i) * T_);
                             std::fill(P + (bh * T_ + i) * T_ + ncol, P + (bh * T_ + i + 1) * T_, T(0));
                         }
-                        if (M) mul_row(p, M + (bh * T_ + i) * T_, ncol);
+                        if (io.M) mul_row(p, io.M + (bh * T_ + i) * T_, ncol);
                     }
                     block_lse(rmax, rsum, mr, L + bh * T_ + i0);
                     // O block (mr, HS) = P block (mr, ncol) v[0:ncol]
@@ -408,16 +431,9 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
     PRISM_CHECK(dout.shape() == q.shape() && lse.shape() == Shape({B, NH, T_}) && lse.is_contiguous(),
                 "scaled_dot_product_attention", "backward: dout ", shape_str(dout.shape()), ", lse ",
                 shape_str(lse.shape()), " for q ", shape_str(q.shape()));
-    AttentionGrads g{Tensor::empty(q.shape(), q.dtype()), Tensor::empty(q.shape(), q.dtype()),
-                     Tensor::empty(q.shape(), q.dtype())};
-    const Tensor mk = mask.defined() ? layout::contiguous(mask) : mask;
-    dispatch_floating(q.dtype(), [&](auto tag) {
+    return with_backward_operands(dout, q, k, v, mask, [&](auto tag, const auto& io) {
         using T = decltype(tag);
-        const Head<T> hq(q), hk(k), hv(v), hg(dout);
         const T* L = lse.data<T>();
-        const T* M = mk.defined() ? mk.data<T>() : nullptr;
-        T *dq = g.dq.data<T>(), *dk = g.dk.data<T>(), *dv = g.dv.data<T>();
-        const T scale = T(1) / std::sqrt(T(HS));
         const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
         const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
         parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
@@ -426,12 +442,12 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
             avec<T> pm(T_ * Tp), ds(T_ * Tp), dp(tile::kMR * Tp);
             for (std::int64_t bh = lo; bh < hi; ++bh) {
                 const std::int64_t b = bh / NH, h = bh % NH;
-                const T *qh = hq.at(b, h), *gh = hg.at(b, h);
-                tile::pack(hk.at(b, h), HS, T_, hk.cs, hk.rs, kt.data(), Tp);
-                tile::pack(hv.at(b, h), HS, T_, hv.cs, hv.rs, vt.data(), Tp);
-                tile::pack(hk.at(b, h), T_, HS, hk.rs, hk.cs, kp.data(), HSp);
-                tile::pack(qh, T_, HS, hq.rs, hq.cs, qp.data(), HSp);
-                tile::pack(gh, T_, HS, hg.rs, hg.cs, gp.data(), HSp);
+                const T *qh = io.q.at(b, h), *gh = io.dout.at(b, h);
+                tile::pack(io.k.at(b, h), HS, T_, io.k.cs, io.k.rs, kt.data(), Tp);
+                tile::pack(io.v.at(b, h), HS, T_, io.v.cs, io.v.rs, vt.data(), Tp);
+                tile::pack(io.k.at(b, h), T_, HS, io.k.rs, io.k.cs, kp.data(), HSp);
+                tile::pack(qh, T_, HS, io.q.rs, io.q.cs, qp.data(), HSp);
+                tile::pack(gh, T_, HS, io.dout.rs, io.dout.cs, gp.data(), HSp);
                 const std::int64_t o = bh * T_ * HS;
                 // pass 1, blocks of query rows: P, dP, dS and dq = dS k
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
@@ -440,7 +456,8 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                     T* pb = pm.data() + i0 * Tp;
                     T* sb = ds.data() + i0 * Tp;
                     const std::int64_t ncp = tile::padded<T>(ncol);  // whole vectors: zero columns past T
-                    tile::panel<T>(mr, ncp, 0, HS, scale, qh + i0 * hq.rs, hq.rs, hq.cs, kt.data(), Tp, pb, Tp);
+                    tile::panel<T>(mr, ncp, 0, HS, io.scale, qh + i0 * io.q.rs, io.q.rs, io.q.cs, kt.data(), Tp, pb,
+                                   Tp);
                     tile::panel<T>(mr, ncp, 0, HS, T(1), gp.data() + i0 * HSp, HSp, 1, vt.data(), Tp, dp.data(), Tp);
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r, n = causal ? i + 1 : T_;
@@ -448,24 +465,25 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                         T* d = dp.data() + r * Tp;
                         T* s = sb + r * Tp;
                         exp_row(p, L[bh * T_ + i], n, Tp);
-                        const T* m = M ? M + (bh * T_ + i) * T_ : nullptr;
+                        const T* m = io.M ? io.M + (bh * T_ + i) * T_ : nullptr;
                         if (m) mul_row(d, m, n);
-                        softmax_grad_row(p, d, scale, s, n, Tp);  // dS
-                        if (m) mul_row(p, m, n);                  // P -> P*M for dv
+                        softmax_grad_row(p, d, io.scale, s, n, Tp);  // dS
+                        if (m) mul_row(p, m, n);                     // P -> P*M for dv
                     }
-                    tile::panel<T>(mr, HS, 0, ncol, T(1), sb, Tp, 1, kp.data(), HSp, dq + o + i0 * HS, HS);
+                    tile::panel<T>(mr, HS, 0, ncol, T(1), sb, Tp, 1, kp.data(), HSp, io.dq + o + i0 * HS, HS);
                 }
                 // pass 2, blocks of key rows j: dv = (P*M)^T dO, dk = dS^T q over queries i (>= j if causal)
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
                     const std::int64_t j0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - j0;
                     const std::int64_t k0 = causal ? j0 : 0;
-                    tile::panel<T>(mr, HS, k0, T_, T(1), pm.data() + j0, 1, Tp, gp.data(), HSp, dv + o + j0 * HS, HS);
-                    tile::panel<T>(mr, HS, k0, T_, T(1), ds.data() + j0, 1, Tp, qp.data(), HSp, dk + o + j0 * HS, HS);
+                    T* dv = io.dv + o + j0 * HS;
+                    T* dk = io.dk + o + j0 * HS;
+                    tile::panel<T>(mr, HS, k0, T_, T(1), pm.data() + j0, 1, Tp, gp.data(), HSp, dv, HS);
+                    tile::panel<T>(mr, HS, k0, T_, T(1), ds.data() + j0, 1, Tp, qp.data(), HSp, dk, HS);
                 }
             }
         });
     });
-    return g;
 }
 
 }  // namespace prism::ops

@@ -26,20 +26,6 @@ struct AttentionGrads {
     Tensor dq, dk, dv;  // (B, NH, T, HS) contiguous
 };
 
-// dropout_mask: undefined, or (B, NH, T, T) of 0 and 1/(1-p) applied to the probabilities.
-AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, bool causal,
-                                   const Tensor& dropout_mask, bool keep_probs = false);
-// lse from attention_forward with the same q, k, v, causal.
-AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Tensor& k, const Tensor& v,
-                                  const Tensor& lse, bool causal, const Tensor& dropout_mask);
-
-// Which kernel scaled_dot_product_attention (autograd/attention.cpp) runs: the fused one
-// (default) or BLIS per head (stores the probabilities); `prism bench --attention-kernel`
-// switches it to measure one against the other in the same process.
-enum class AttentionKernel { fused, blis };
-void set_attention_kernel(AttentionKernel kernel);
-AttentionKernel attention_kernel();
-
 namespace ref {
 // Plain loops (out, lse and probs always; gradients from the stored probabilities).
 AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, bool causal,
@@ -55,5 +41,19 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
 AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Tensor& k, const Tensor& v,
                                   const Tensor& probs, const Tensor& dropout_mask);
 }  // namespace blis
+
+// dropout_mask: undefined, or (B, NH, T, T) of 0 and 1/(1-p) applied to the probabilities.
+AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, bool causal,
+                                   const Tensor& dropout_mask, bool keep_probs = false);
+// lse from attention_forward with the same q, k, v, causal.
+AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Tensor& k, const Tensor& v,
+                                  const Tensor& lse, bool causal, const Tensor& dropout_mask);
+
+// Which kernel scaled_dot_product_attention (autograd/attention.cpp) runs: the fused one
+// (default) or BLIS per head (stores the probabilities); `prism bench --attention-kernel`
+// switches it to measure one against the other in the same process.
+enum class AttentionKernel { fused, blis };
+void set_attention_kernel(AttentionKernel kernel);
+AttentionKernel attention_kernel();
 
 }  // namespace prism::ops

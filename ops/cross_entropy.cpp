@@ -13,6 +13,26 @@ namespace {
 std::int64_t row_grain(std::int64_t n) { return std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(n, 1)); }
 }  // namespace
 
+namespace ref {
+template <class T>
+void cross_entropy_rows(const T* x, const std::int64_t* t, T* loss, T* lse, std::int64_t N, std::int64_t C,
+                        std::int64_t ignore_index, T eps) {
+    for (std::int64_t r = 0; r < N; ++r) {
+        const T* xr = x + r * C;
+        T m = -std::numeric_limits<T>::infinity(), s = 0, nlp = 0;
+        for (std::int64_t i = 0; i < C; ++i) m = std::max(m, xr[i]);
+        for (std::int64_t i = 0; i < C; ++i) s += std::exp(xr[i] - m);
+        lse[r] = m + std::log(s);
+        for (std::int64_t i = 0; i < C; ++i) nlp += lse[r] - xr[i];
+        loss[r] = t[r] == ignore_index ? T(0) : (T(1) - eps) * (lse[r] - xr[t[r]]) + eps * nlp / T(C);
+    }
+}
+template void cross_entropy_rows<float>(const float*, const std::int64_t*, float*, float*, std::int64_t, std::int64_t,
+                                        std::int64_t, float);
+template void cross_entropy_rows<double>(const double*, const std::int64_t*, double*, double*, std::int64_t,
+                                         std::int64_t, std::int64_t, double);
+}  // namespace ref
+
 template <class T>
 void cross_entropy_rows(const T* x, const std::int64_t* t, T* loss, T* lse, std::int64_t N, std::int64_t C,
                         std::int64_t ignore_index, T eps) {
@@ -56,26 +76,6 @@ void cross_entropy_rows_backward(const T* x, const std::int64_t* t, const T* lse
         }
     });
 }
-
-namespace ref {
-template <class T>
-void cross_entropy_rows(const T* x, const std::int64_t* t, T* loss, T* lse, std::int64_t N, std::int64_t C,
-                        std::int64_t ignore_index, T eps) {
-    for (std::int64_t r = 0; r < N; ++r) {
-        const T* xr = x + r * C;
-        T m = -std::numeric_limits<T>::infinity(), s = 0, nlp = 0;
-        for (std::int64_t i = 0; i < C; ++i) m = std::max(m, xr[i]);
-        for (std::int64_t i = 0; i < C; ++i) s += std::exp(xr[i] - m);
-        lse[r] = m + std::log(s);
-        for (std::int64_t i = 0; i < C; ++i) nlp += lse[r] - xr[i];
-        loss[r] = t[r] == ignore_index ? T(0) : (T(1) - eps) * (lse[r] - xr[t[r]]) + eps * nlp / T(C);
-    }
-}
-template void cross_entropy_rows<float>(const float*, const std::int64_t*, float*, float*, std::int64_t, std::int64_t,
-                                        std::int64_t, float);
-template void cross_entropy_rows<double>(const double*, const std::int64_t*, double*, double*, std::int64_t,
-                                         std::int64_t, std::int64_t, double);
-}  // namespace ref
 
 template void cross_entropy_rows<float>(const float*, const std::int64_t*, float*, float*, std::int64_t, std::int64_t,
                                         std::int64_t, float);

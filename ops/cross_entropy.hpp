@@ -21,16 +21,16 @@ Tensor cross_entropy_backward(const Tensor& logits, const Tensor& target, const 
                               std::int64_t ignore_index, double label_smoothing);
 
 // Raw kernels: x (N, C) contiguous, t (N) int64.
+namespace ref {
+template <class T>
+void cross_entropy_rows(const T* x, const std::int64_t* t, T* loss, T* lse, std::int64_t N, std::int64_t C,
+                        std::int64_t ignore_index, T eps);
+}  // namespace ref
 template <class T>
 void cross_entropy_rows(const T* x, const std::int64_t* t, T* loss, T* lse, std::int64_t N, std::int64_t C,
                         std::int64_t ignore_index, T eps);
 template <class T>
 void cross_entropy_rows_backward(const T* x, const std::int64_t* t, const T* lse, const T* grow, T* dx, std::int64_t N,
                                  std::int64_t C, std::int64_t ignore_index, T eps);
-namespace ref {
-template <class T>
-void cross_entropy_rows(const T* x, const std::int64_t* t, T* loss, T* lse, std::int64_t N, std::int64_t C,
-                        std::int64_t ignore_index, T eps);
-}  // namespace ref
 
 }  // namespace prism::ops

@@ -2,7 +2,6 @@
 
 #include <array>
 
-#include "prism/core/iterate.hpp"
 #include "prism/ops/loop.hpp"
 
 namespace prism::ops {
@@ -29,7 +28,48 @@ const char* binary_name(BinaryOp op) {
     }
     return "binary";
 }
+}  // namespace
 
+// ---- reference loops ---------------------------------------------------------------------
+namespace ref {
+
+// In double, rounded to the dtype once: for + - * / of two floats that is exactly the float
+// result (double has more than twice float's precision).
+Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op) {
+    const char* name = binary_name(op);
+    detail::check_float_pair(a, b, name);
+    return detail::map_ref(name, a, b, [op](double x, double y) {
+        switch (op) {
+            case BinaryOp::Add: return x + y;
+            case BinaryOp::Sub: return x - y;
+            case BinaryOp::Mul: return x * y;
+            case BinaryOp::Div: return x / y;
+        }
+        return 0.0;
+    });
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+    const Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
+    Tensor c = Tensor::empty(shape, kFloat64).copy_(cond);
+    Tensor ae = Tensor::empty(shape, a.dtype()).copy_(a), be = Tensor::empty(shape, a.dtype()).copy_(b);
+    const auto cv = c.to_vector<double>();
+    dispatch(a.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        T* pa = ae.data<T>();
+        const T* pb = be.data<T>();
+        for (std::size_t i = 0; i < cv.size(); ++i) pa[i] = cv[i] != 0 ? pa[i] : pb[i];
+    });
+    return ae;
+}
+
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
+    return ref::where(mask, Tensor::scalar(value, x.dtype()), x);
+}
+
+}  // namespace ref
+
+namespace {
 template <class T> void binary_into(const Tensor& out, const Tensor& a, const Tensor& b, BinaryOp op) {
     using detail::map_into;
     switch (op) {
@@ -110,53 +150,5 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
                 shape_str(x.shape()));
     return where(mask, Tensor::scalar(value, x.dtype()), x);
 }
-
-// ---- reference loops ---------------------------------------------------------------------
-namespace ref {
-
-Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op) {
-    const char* name = binary_name(op);
-    detail::check_float_pair(a, b, name);
-    const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
-    Tensor out = Tensor::empty(shape, a.dtype());
-    const Strides sa = detail::broadcast_strides(a, shape), sb = detail::broadcast_strides(b, shape);
-    dispatch_floating(a.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* pa = detail::cbase<T>(a);
-        const T* pb = detail::cbase<T>(b);
-        T* po = out.data<T>();
-        for_each_offset<2>(shape, {&sa, &sb}, {a.offset(), b.offset()},
-                           [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
-                               const T x = pa[o[0]], y = pb[o[1]];
-                               switch (op) {
-                                   case BinaryOp::Add: po[i] = x + y; break;
-                                   case BinaryOp::Sub: po[i] = x - y; break;
-                                   case BinaryOp::Mul: po[i] = x * y; break;
-                                   case BinaryOp::Div: po[i] = x / y; break;
-                               }
-                           });
-    });
-    return out;
-}
-
-Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-    const Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
-    Tensor c = Tensor::empty(shape, kFloat64).copy_(cond);
-    Tensor ae = Tensor::empty(shape, a.dtype()).copy_(a), be = Tensor::empty(shape, a.dtype()).copy_(b);
-    const auto cv = c.to_vector<double>();
-    dispatch(a.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        T* pa = ae.data<T>();
-        const T* pb = be.data<T>();
-        for (std::size_t i = 0; i < cv.size(); ++i) pa[i] = cv[i] != 0 ? pa[i] : pb[i];
-    });
-    return ae;
-}
-
-Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
-    return ref::where(mask, Tensor::scalar(value, x.dtype()), x);
-}
-
-}  // namespace ref
 
 }  // namespace prism::ops

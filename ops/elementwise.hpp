@@ -10,6 +10,12 @@ namespace prism::ops {
 
 enum class BinaryOp { Add, Sub, Mul, Div };
 
+namespace ref {
+Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op);
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
+}  // namespace ref
+
 // a (op) b with broadcasting; same floating dtype.
 Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op);
 Tensor add(const Tensor& a, const Tensor& b);
@@ -28,12 +34,6 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
 
 // Sum g over the dims that broadcasting expanded, so the result has `shape` (ops/reduce.cpp).
 Tensor sum_to(const Tensor& g, const Shape& shape);
-
-namespace ref {
-Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op);
-Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
-Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
-}  // namespace ref
 
 namespace detail {
 // Throws naming op, both shapes and dtypes unless a and b share one floating dtype.

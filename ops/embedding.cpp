@@ -17,6 +17,21 @@ std::vector<std::int64_t> ids_vector(const Tensor& ids) {
 }
 }  // namespace
 
+namespace ref {
+Tensor embedding_backward(const Tensor& ids, const Tensor& g_in, std::int64_t V) {
+    const Tensor g = layout::contiguous(g_in);
+    const std::int64_t C = g.size(-1);
+    const auto id = ids_vector(ids);
+    Tensor dw = Tensor::zeros({V, C}, g.dtype());
+    dispatch_floating(g.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        for (std::size_t i = 0; i < id.size(); ++i)
+            for (std::int64_t c = 0; c < C; ++c) dw.data<T>()[id[i] * C + c] += g.data<T>()[i * C + c];
+    });
+    return dw;
+}
+}  // namespace ref
+
 Tensor embedding(const Tensor& ids, const Tensor& weight) {
     PRISM_CHECK(ids.dtype() == kInt64 || ids.dtype() == kInt32, "embedding", "ids ", shape_str(ids.shape()), " are ",
                 dtype_name(ids.dtype()), ", expected int32 or int64");
@@ -63,20 +78,5 @@ Tensor embedding_backward(const Tensor& ids, const Tensor& g_in, std::int64_t V)
     });
     return dw;
 }
-
-namespace ref {
-Tensor embedding_backward(const Tensor& ids, const Tensor& g_in, std::int64_t V) {
-    const Tensor g = layout::contiguous(g_in);
-    const std::int64_t C = g.size(-1);
-    const auto id = ids_vector(ids);
-    Tensor dw = Tensor::zeros({V, C}, g.dtype());
-    dispatch_floating(g.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        for (std::size_t i = 0; i < id.size(); ++i)
-            for (std::int64_t c = 0; c < C; ++c) dw.data<T>()[id[i] * C + c] += g.data<T>()[i * C + c];
-    });
-    return dw;
-}
-}  // namespace ref
 
 }  // namespace prism::ops

@@ -22,95 +22,116 @@
 #include <cstdlib>
 #include <vector>
 
+#include "prism/core/error.hpp"
 #include "prism/core/parallel.hpp"
 #include "prism/core/runtime.hpp"
+#include "prism/core/shape.hpp"
 
 namespace prism::ops {
 
 namespace {
 
-// A (rows, cols) operand as BLIS will see it: a size-1 dim's stride is irrelevant, so it is
-// replaced by one that makes the layout look dense (BLIS rejects zero or inconsistent strides).
-struct Mat {
-    std::int64_t rows, cols, rs, cs;
-};
-
-Mat normalize(std::int64_t rows, std::int64_t cols, std::int64_t rs, std::int64_t cs) {
-    if (rows == 1 && cols == 1) return {rows, cols, cols, 1};
-    if (rows == 1) rs = cs * cols;
-    if (cols == 1) cs = rs * rows;
-    return {rows, cols, rs, cs};
-}
-
-// True when BLIS can read the operand directly and fast: one unit stride, the other covering it.
-bool unit_strided(const Mat& m) {
-    if (m.cs == 1 && m.rs >= std::max<std::int64_t>(m.cols, 1)) return true;
-    if (m.rs == 1 && m.cs >= std::max<std::int64_t>(m.rows, 1)) return true;
-    return false;
-}
-
-// Row-major copy of a strided operand (for zero, negative or general strides).
+// Throws unless A (M, K) @ B (K, N) -> C (M, N) fit together, naming the three shapes.
 template <class T>
-std::vector<T> pack(const T* p, const Mat& m) {
-    std::vector<T> out(static_cast<std::size_t>(m.rows * m.cols));
-    for (std::int64_t i = 0; i < m.rows; ++i)
-        for (std::int64_t j = 0; j < m.cols; ++j) out[i * m.cols + j] = p[i * m.rs + j * m.cs];
-    return out;
-}
-
-template <class T>
-void blis_call(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, std::int64_t rsa,
-               std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C, std::int64_t rsc,
-               std::int64_t csc) {
-    // BLIS's typed API takes non-const pointers even for inputs it only reads.
-    if constexpr (std::is_same_v<T, float>) {
-        bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, M, N, K, &alpha, const_cast<T*>(A), rsa, csa,
-                  const_cast<T*>(B), rsb, csb, &beta, C, rsc, csc);
-    } else {
-        bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, M, N, K, &alpha, const_cast<T*>(A), rsa, csa,
-                  const_cast<T*>(B), rsb, csb, &beta, C, rsc, csc);
-    }
+void check_shapes(const char* op, const MatrixView<const T>& A, const MatrixView<const T>& B, const MatrixView<T>& C) {
+    const char* problem = A.rows < 0 || A.cols < 0 || B.rows < 0 || B.cols < 0 ? "negative size"
+                          : A.cols != B.rows                                   ? "A.cols != B.rows"
+                          : A.rows != C.rows                                   ? "A.rows != C.rows"
+                          : B.cols != C.cols                                   ? "B.cols != C.cols"
+                                                                               : nullptr;
+    PRISM_CHECK(!problem, op, "A ", shape_str({A.rows, A.cols}), " @ B ", shape_str({B.rows, B.cols}), " -> C ",
+                shape_str({C.rows, C.cols}), ": ", problem, " (expected A (M, K), B (K, N), C (M, N))");
 }
 
 }  // namespace
 
 template <class T>
-void gemm(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, std::int64_t rsa, std::int64_t csa,
-          const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C, std::int64_t rsc, std::int64_t csc) {
-    if (M <= 0 || N <= 0) return;
-    if (K <= 0) {  // C = beta * C; beta == 0 overwrites (never reads C)
+void gemm_reference(T alpha, MatrixView<const T> A, MatrixView<const T> B, T beta, MatrixView<T> C) {
+    check_shapes("gemm_reference", A, B, C);
+    for (std::int64_t i = 0; i < C.rows; ++i)
+        for (std::int64_t j = 0; j < C.cols; ++j) {
+            double acc = 0;  // double accumulator: the reference should be the more accurate side
+            for (std::int64_t k = 0; k < A.cols; ++k) acc += double(A(i, k)) * double(B(k, j));
+            T& c = C(i, j);
+            c = static_cast<T>(alpha * acc + (beta == T(0) ? T(0) : beta * c));
+        }
+}
+
+namespace {
+
+// The operand as BLIS will see it: a size-1 dim's stride is irrelevant, so it is replaced by
+// one that makes the layout look dense (BLIS rejects zero or inconsistent strides).
+template <class T> MatrixView<T> normalize(MatrixView<T> m) {
+    if (m.rows == 1 && m.cols == 1) return {m.data, 1, 1, 1, 1};
+    if (m.rows == 1) m.row_stride = m.col_stride * m.cols;
+    if (m.cols == 1) m.col_stride = m.row_stride * m.rows;
+    return m;
+}
+
+// True when BLIS can read the operand directly and fast: one unit stride, the other covering it.
+template <class T> bool unit_strided(const MatrixView<T>& m) {
+    if (m.col_stride == 1 && m.row_stride >= std::max<std::int64_t>(m.cols, 1)) return true;
+    if (m.row_stride == 1 && m.col_stride >= std::max<std::int64_t>(m.rows, 1)) return true;
+    return false;
+}
+
+// Row-major copy of a strided operand (for zero, negative or general strides).
+template <class T> std::vector<T> pack(const MatrixView<const T>& m) {
+    std::vector<T> out(static_cast<std::size_t>(m.rows * m.cols));
+    for (std::int64_t i = 0; i < m.rows; ++i)
+        for (std::int64_t j = 0; j < m.cols; ++j) out[i * m.cols + j] = m(i, j);
+    return out;
+}
+
+template <class T> void blis_call(T alpha, MatrixView<const T> A, MatrixView<const T> B, T beta, MatrixView<T> C) {
+    // BLIS's typed API takes non-const pointers even for inputs it only reads.
+    T* a = const_cast<T*>(A.data);
+    T* b = const_cast<T*>(B.data);
+    if constexpr (std::is_same_v<T, float>) {
+        bli_sgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, C.rows, C.cols, A.cols, &alpha, a, A.row_stride, A.col_stride,
+                  b, B.row_stride, B.col_stride, &beta, C.data, C.row_stride, C.col_stride);
+    } else {
+        bli_dgemm(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, C.rows, C.cols, A.cols, &alpha, a, A.row_stride, A.col_stride,
+                  b, B.row_stride, B.col_stride, &beta, C.data, C.row_stride, C.col_stride);
+    }
+}
+
+}  // namespace
+
+template <class T> void gemm(T alpha, MatrixView<const T> A, MatrixView<const T> B, T beta, MatrixView<T> C) {
+    check_shapes("gemm", A, B, C);
+    const std::int64_t M = C.rows, N = C.cols, K = A.cols;
+    if (M == 0 || N == 0) return;
+    if (K == 0) {  // C = beta * C; beta == 0 overwrites (never reads C)
         for (std::int64_t i = 0; i < M; ++i)
             for (std::int64_t j = 0; j < N; ++j) {
-                T& c = C[i * rsc + j * csc];
+                T& c = C(i, j);
                 c = beta == T(0) ? T(0) : beta * c;
             }
         return;
     }
     runtime::init_blis();
-    const Mat a = normalize(M, K, rsa, csa), b = normalize(K, N, rsb, csb), c = normalize(M, N, rsc, csc);
+    A = normalize(A);
+    B = normalize(B);
+    C = normalize(C);
     std::vector<T> ta, tb, tc;
-    const T* pa = A;
-    const T* pb = B;
-    Mat ma = a, mb = b;
-    if (!unit_strided(a)) {
-        ta = pack(A, a);
-        pa = ta.data();
-        ma = {M, K, K, 1};
+    if (!unit_strided(A)) {
+        ta = pack(A);
+        A = row_major(ta.data(), M, K);
     }
-    if (!unit_strided(b)) {
-        tb = pack(B, b);
-        pb = tb.data();
-        mb = {K, N, N, 1};
+    if (!unit_strided(B)) {
+        tb = pack(B);
+        B = row_major(tb.data(), K, N);
     }
-    if (unit_strided(c)) {
-        blis_call<T>(M, N, K, alpha, pa, ma.rs, ma.cs, pb, mb.rs, mb.cs, beta, C, c.rs, c.cs);
+    if (unit_strided(C)) {
+        blis_call<T>(alpha, A, B, beta, C);
         return;
     }
     // C with general strides: compute into a dense copy, then scatter back.
-    tc = beta == T(0) ? std::vector<T>(static_cast<std::size_t>(M * N)) : pack(static_cast<const T*>(C), c);
-    blis_call<T>(M, N, K, alpha, pa, ma.rs, ma.cs, pb, mb.rs, mb.cs, beta, tc.data(), N, 1);
+    tc = beta == T(0) ? std::vector<T>(static_cast<std::size_t>(M * N)) : pack<T>(C);
+    blis_call<T>(alpha, A, B, beta, row_major(tc.data(), M, N));
     for (std::int64_t i = 0; i < M; ++i)
-        for (std::int64_t j = 0; j < N; ++j) C[i * c.rs + j * c.cs] = tc[i * N + j];
+        for (std::int64_t j = 0; j < N; ++j) C(i, j) = tc[i * N + j];
 }
 
 // Slices of the inner dimension when it is split: a constant, so results do not depend on the
@@ -120,11 +141,9 @@ constexpr std::int64_t kSplitK = 2;
 // The product split into `blocks` blocks of rows (M >= N) or columns, run in parallel; every
 // result element is the same as one unsplit call's.
 template <class T>
-void gemm_blocks(std::int64_t blocks, std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A,
-                 std::int64_t rsa, std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C,
-                 std::int64_t rsc, std::int64_t csc) {
+void gemm_blocks(std::int64_t blocks, T alpha, MatrixView<const T> A, MatrixView<const T> B, T beta, MatrixView<T> C) {
     if (blocks <= 1) {
-        gemm<T>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+        gemm<T>(alpha, A, B, beta, C);
         return;
     }
     // Blocks are whole micro-panels of the skx kernels (MR = 32 rows for float, 16 for double).
@@ -133,13 +152,13 @@ void gemm_blocks(std::int64_t blocks, std::int64_t M, std::int64_t N, std::int64
         const std::int64_t per = (n + blocks - 1) / blocks;
         return (per + align - 1) / align * align;
     };
-    if (M >= N) {
-        parallel_for(0, M, block_of(M), [&](std::int64_t lo, std::int64_t hi) {
-            gemm<T>(hi - lo, N, K, alpha, A + lo * rsa, rsa, csa, B, rsb, csb, beta, C + lo * rsc, rsc, csc);
+    if (C.rows >= C.cols) {
+        parallel_for(0, C.rows, block_of(C.rows), [&](std::int64_t lo, std::int64_t hi) {
+            gemm<T>(alpha, A.row_range(lo, hi), B, beta, C.row_range(lo, hi));
         });
     } else {
-        parallel_for(0, N, block_of(N), [&](std::int64_t lo, std::int64_t hi) {
-            gemm<T>(M, hi - lo, K, alpha, A, rsa, csa, B + lo * csb, rsb, csb, beta, C + lo * csc, rsc, csc);
+        parallel_for(0, C.cols, block_of(C.cols), [&](std::int64_t lo, std::int64_t hi) {
+            gemm<T>(alpha, A, B.col_range(lo, hi), beta, C.col_range(lo, hi));
         });
     }
 }
@@ -148,23 +167,21 @@ void gemm_blocks(std::int64_t blocks, std::int64_t M, std::int64_t N, std::int64
 // Slice 0 accumulates into C itself (with beta); the others into dense (M, N) partials, which are
 // then added to C in order 1, 2, ... (the result depends on the shape alone, not on threads).
 template <class T>
-void gemm_split_k(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, std::int64_t rsa,
-                  std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C, std::int64_t rsc,
-                  std::int64_t csc) {
+void gemm_split_k(T alpha, MatrixView<const T> A, MatrixView<const T> B, T beta, MatrixView<T> C) {
+    const std::int64_t M = C.rows, N = C.cols, K = A.cols;
     const std::int64_t parts = kSplitK;
     const std::int64_t inner = std::max<std::int64_t>(1, runtime::num_threads() / parts);  // blocks per slice
     std::vector<std::vector<T>> partial(static_cast<std::size_t>(parts - 1));
     parallel_for(0, parts, 1, [&](std::int64_t lo, std::int64_t hi) {
         for (std::int64_t p = lo; p < hi; ++p) {
             const std::int64_t k0 = p * K / parts, k1 = (p + 1) * K / parts;
-            const T* a = A + k0 * csa;
-            const T* b = B + k0 * rsb;
+            const MatrixView<const T> a = A.col_range(k0, k1), b = B.row_range(k0, k1);
             if (p == 0) {
-                gemm_blocks<T>(inner, M, N, k1 - k0, alpha, a, rsa, csa, b, rsb, csb, beta, C, rsc, csc);
+                gemm_blocks<T>(inner, alpha, a, b, beta, C);
             } else {
                 auto& c = partial[static_cast<std::size_t>(p - 1)];
                 c.assign(static_cast<std::size_t>(M * N), T(0));
-                gemm_blocks<T>(inner, M, N, k1 - k0, alpha, a, rsa, csa, b, rsb, csb, T(0), c.data(), N, 1);
+                gemm_blocks<T>(inner, alpha, a, b, T(0), row_major(c.data(), M, N));
             }
         }
     });
@@ -172,59 +189,41 @@ void gemm_split_k(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const
     parallel_for(0, M, std::max<std::int64_t>(1, (M + parts - 1) / parts), [&](std::int64_t lo, std::int64_t hi) {
         for (const auto& c : partial)
             for (std::int64_t i = lo; i < hi; ++i)
-                for (std::int64_t j = 0; j < N; ++j) C[i * rsc + j * csc] += c[i * N + j];
+                for (std::int64_t j = 0; j < N; ++j) C(i, j) += c[i * N + j];
     });
 }
 
 template <class T>
-void gemm_parallel(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, std::int64_t rsa,
-                   std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C, std::int64_t rsc,
-                   std::int64_t csc) {
+void gemm_parallel(T alpha, MatrixView<const T> A, MatrixView<const T> B, T beta, MatrixView<T> C) {
+    check_shapes("gemm_parallel", A, B, C);
+    const std::int64_t M = C.rows, N = C.cols, K = A.cols;
     const std::int64_t threads = runtime::num_threads();
     const bool big = M * N * std::max<std::int64_t>(K, 1) >= kGemmMinParallelMacs;
     // The K split is taken by shape alone, also on one thread (see the top of the file).
     if (big && K >= 4 * std::max(M, N) && M >= N) {
-        gemm_split_k<T>(M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+        gemm_split_k<T>(alpha, A, B, beta, C);
     } else if (big && K >= 4 * std::max(M, N)) {
         // Wide and short (M < N): BLIS's kernels run the transposed problem C^T = B^T A^T
         // (N >= M rows) 25-50% faster (measured at 192x768 and 128x512, K 4096-6400), so it
         // is computed into a dense (N, M) buffer and added back transposed.
         std::vector<T> ct(static_cast<std::size_t>(N * M));
-        gemm_split_k<T>(N, M, K, alpha, B, csb, rsb, A, csa, rsa, T(0), ct.data(), M, 1);
+        gemm_split_k<T>(alpha, B.transposed(), A.transposed(), T(0), row_major(ct.data(), N, M));
         parallel_for(0, M, std::max<std::int64_t>(1, (M + kSplitK - 1) / kSplitK), [&](std::int64_t lo, std::int64_t hi) {
             for (std::int64_t i = lo; i < hi; ++i)
                 for (std::int64_t j = 0; j < N; ++j) {
-                    T& c = C[i * rsc + j * csc];
+                    T& c = C(i, j);
                     c = ct[j * M + i] + (beta == T(0) ? T(0) : beta * c);
                 }
         });
     } else {
-        gemm_blocks<T>(big ? threads : 1, M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc);
+        gemm_blocks<T>(big ? threads : 1, alpha, A, B, beta, C);
     }
 }
 
-template <class T>
-void gemm_reference(std::int64_t M, std::int64_t N, std::int64_t K, T alpha, const T* A, std::int64_t rsa,
-                    std::int64_t csa, const T* B, std::int64_t rsb, std::int64_t csb, T beta, T* C, std::int64_t rsc,
-                    std::int64_t csc) {
-    for (std::int64_t i = 0; i < M; ++i)
-        for (std::int64_t j = 0; j < N; ++j) {
-            double acc = 0;  // double accumulator: the reference should be the more accurate side
-            for (std::int64_t k = 0; k < K; ++k) acc += double(A[i * rsa + k * csa]) * double(B[k * rsb + j * csb]);
-            T& c = C[i * rsc + j * csc];
-            c = static_cast<T>(alpha * acc + (beta == T(0) ? T(0) : beta * c));
-        }
-}
-
-#define PRISM_GEMM_INSTANTIATE(T)                                                                                   \
-    template void gemm<T>(std::int64_t, std::int64_t, std::int64_t, T, const T*, std::int64_t, std::int64_t,       \
-                          const T*, std::int64_t, std::int64_t, T, T*, std::int64_t, std::int64_t);                \
-    template void gemm_parallel<T>(std::int64_t, std::int64_t, std::int64_t, T, const T*, std::int64_t,            \
-                                   std::int64_t, const T*, std::int64_t, std::int64_t, T, T*, std::int64_t,        \
-                                   std::int64_t);                                                                  \
-    template void gemm_reference<T>(std::int64_t, std::int64_t, std::int64_t, T, const T*, std::int64_t,           \
-                                    std::int64_t, const T*, std::int64_t, std::int64_t, T, T*, std::int64_t,       \
-                                    std::int64_t);
+#define PRISM_GEMM_INSTANTIATE(T)                                                                          \
+    template void gemm_reference<T>(T, MatrixView<const T>, MatrixView<const T>, T, MatrixView<T>);       \
+    template void gemm<T>(T, MatrixView<const T>, MatrixView<const T>, T, MatrixView<T>);                 \
+    template void gemm_parallel<T>(T, MatrixView<const T>, MatrixView<const T>, T, MatrixView<T>);
 PRISM_GEMM_INSTANTIATE(float)
 PRISM_GEMM_INSTANTIATE(double)
 #undef PRISM_GEMM_INSTANTIATE

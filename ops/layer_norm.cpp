@@ -13,6 +13,48 @@ namespace {
 std::int64_t row_grain(std::int64_t n) { return std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(n, 1)); }
 }  // namespace
 
+namespace ref {
+template <class T>
+void layer_norm_rows(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t C, T eps) {
+    for (std::int64_t r = 0; r < R; ++r) {
+        const T* xr = x + r * C;
+        T m = 0, v = 0;
+        for (std::int64_t i = 0; i < C; ++i) m += xr[i];
+        m /= T(C);
+        for (std::int64_t i = 0; i < C; ++i) v += (xr[i] - m) * (xr[i] - m);
+        const T rs = T(1) / std::sqrt(v / T(C) + eps);
+        mean[r] = m;
+        rstd[r] = rs;
+        for (std::int64_t i = 0; i < C; ++i)
+            y[r * C + i] = (xr[i] - m) * rs * (w ? w[i] : T(1)) + (b ? b[i] : T(0));
+    }
+}
+template <class T>
+void layer_norm_rows_backward(const T* gy, const T* x, const T* w, const T* mean, const T* rstd, T* dx, T* dw, T* db,
+                              std::int64_t R, std::int64_t C) {
+    for (std::int64_t c = 0; c < C; ++c) {
+        if (dw) dw[c] = 0;
+        if (db) db[c] = 0;
+    }
+    for (std::int64_t r = 0; r < R; ++r) {
+        T a = 0, c2 = 0;
+        for (std::int64_t i = 0; i < C; ++i) {
+            const T xh = (x[r * C + i] - mean[r]) * rstd[r];
+            const T g = gy[r * C + i] * (w ? w[i] : T(1));
+            a += g;
+            c2 += g * xh;
+            if (dw) dw[i] += gy[r * C + i] * xh;
+            if (db) db[i] += gy[r * C + i];
+        }
+        for (std::int64_t i = 0; i < C; ++i) {
+            const T xh = (x[r * C + i] - mean[r]) * rstd[r];
+            const T g = gy[r * C + i] * (w ? w[i] : T(1));
+            dx[r * C + i] = rstd[r] * (g - a / T(C) - xh * c2 / T(C));
+        }
+    }
+}
+}  // namespace ref
+
 template <class T>
 void layer_norm_rows(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t C, T eps) {
     using B = simd::batch<T>;
@@ -113,56 +155,14 @@ void layer_norm_rows_backward(const T* gy, const T* x, const T* w, const T* mean
     });
 }
 
-namespace ref {
-template <class T>
-void layer_norm_rows(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t C, T eps) {
-    for (std::int64_t r = 0; r < R; ++r) {
-        const T* xr = x + r * C;
-        T m = 0, v = 0;
-        for (std::int64_t i = 0; i < C; ++i) m += xr[i];
-        m /= T(C);
-        for (std::int64_t i = 0; i < C; ++i) v += (xr[i] - m) * (xr[i] - m);
-        const T rs = T(1) / std::sqrt(v / T(C) + eps);
-        mean[r] = m;
-        rstd[r] = rs;
-        for (std::int64_t i = 0; i < C; ++i)
-            y[r * C + i] = (xr[i] - m) * rs * (w ? w[i] : T(1)) + (b ? b[i] : T(0));
-    }
-}
-template <class T>
-void layer_norm_rows_backward(const T* gy, const T* x, const T* w, const T* mean, const T* rstd, T* dx, T* dw, T* db,
-                              std::int64_t R, std::int64_t C) {
-    for (std::int64_t c = 0; c < C; ++c) {
-        if (dw) dw[c] = 0;
-        if (db) db[c] = 0;
-    }
-    for (std::int64_t r = 0; r < R; ++r) {
-        T a = 0, c2 = 0;
-        for (std::int64_t i = 0; i < C; ++i) {
-            const T xh = (x[r * C + i] - mean[r]) * rstd[r];
-            const T g = gy[r * C + i] * (w ? w[i] : T(1));
-            a += g;
-            c2 += g * xh;
-            if (dw) dw[i] += gy[r * C + i] * xh;
-            if (db) db[i] += gy[r * C + i];
-        }
-        for (std::int64_t i = 0; i < C; ++i) {
-            const T xh = (x[r * C + i] - mean[r]) * rstd[r];
-            const T g = gy[r * C + i] * (w ? w[i] : T(1));
-            dx[r * C + i] = rstd[r] * (g - a / T(C) - xh * c2 / T(C));
-        }
-    }
-}
-}  // namespace ref
-
 #define PRISM_LN_INST(NS, T)                                                                                 \
     template void NS::layer_norm_rows<T>(const T*, const T*, const T*, T*, T*, T*, std::int64_t, std::int64_t, T); \
     template void NS::layer_norm_rows_backward<T>(const T*, const T*, const T*, const T*, const T*, T*, T*, T*, \
                                                   std::int64_t, std::int64_t);
-PRISM_LN_INST(ops, float)
-PRISM_LN_INST(ops, double)
 PRISM_LN_INST(ref, float)
 PRISM_LN_INST(ref, double)
+PRISM_LN_INST(ops, float)
+PRISM_LN_INST(ops, double)
 #undef PRISM_LN_INST
 
 namespace {

@@ -22,12 +22,6 @@ LayerNormGrads layer_norm_backward(const Tensor& gy, const Tensor& x, const Tens
                                    const Tensor& mean, const Tensor& rstd);
 
 // Raw kernels on contiguous x (R, C); w/b may be null. dw/db may be null (not wanted).
-template <class T>
-void layer_norm_rows(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t C, T eps);
-template <class T>
-void layer_norm_rows_backward(const T* gy, const T* x, const T* w, const T* mean, const T* rstd, T* dx, T* dw, T* db,
-                              std::int64_t R, std::int64_t C);
-
 namespace ref {
 template <class T>
 void layer_norm_rows(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t C, T eps);
@@ -35,5 +29,11 @@ template <class T>
 void layer_norm_rows_backward(const T* gy, const T* x, const T* w, const T* mean, const T* rstd, T* dx, T* dw, T* db,
                               std::int64_t R, std::int64_t C);
 }  // namespace ref
+
+template <class T>
+void layer_norm_rows(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, std::int64_t R, std::int64_t C, T eps);
+template <class T>
+void layer_norm_rows_backward(const T* gy, const T* x, const T* w, const T* mean, const T* rstd, T* dx, T* dw, T* db,
+                              std::int64_t R, std::int64_t C);
 
 }  // namespace prism::ops

@@ -8,7 +8,7 @@
 // kGrain elements for parallel_for, so results never depend on scheduling.
 //
 // Functors are generic lambdas called with T or xsimd::batch<T>; sel/cst below let one
-// body serve both.
+// body serve both. map_ref is the plain loop the ops::ref versions of these kernels share.
 #pragma once
 #include <algorithm>
 #include <array>
@@ -16,6 +16,7 @@
 #include <utility>
 #include <xsimd/xsimd.hpp>
 
+#include "prism/core/iterate.hpp"
 #include "prism/core/parallel.hpp"
 #include "prism/core/tensor.hpp"
 
@@ -32,6 +33,28 @@ inline Strides broadcast_strides(const Tensor& t, const Shape& to) {
 }
 
 template <class T> const T* cbase(const Tensor& t) { return static_cast<const T*>(t.storage()->data()); }
+
+// ---- the reference loop ------------------------------------------------------------------
+// out[i] = f(double(x[i]), double(g[i])) one element at a time (core/iterate.hpp), x and g
+// broadcast together, out in x's floating dtype; g may be undefined (f then gets x[i] twice).
+template <class F> Tensor map_ref(const char* op, const Tensor& x, const Tensor& g, F f) {
+    const Shape shape = g.defined() ? broadcast_shapes(x.shape(), g.shape(), op) : x.shape();
+    Tensor out = Tensor::empty(shape, x.dtype());
+    const Strides sx = broadcast_strides(x, shape);
+    const Strides sg = g.defined() ? broadcast_strides(g, shape) : sx;
+    const Tensor gg = g.defined() ? g : x;
+    dispatch_floating(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const T* px = cbase<T>(x);
+        const T* pg = cbase<T>(gg);
+        T* po = out.data<T>();
+        for_each_offset<2>(shape, {&sx, &sg}, {x.offset(), gg.offset()},
+                           [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
+                               po[i] = static_cast<T>(f(double(px[o[0]]), double(pg[o[1]])));
+                           });
+    });
+    return out;
+}
 
 // ---- helpers that work on scalars and on batches ------------------------------------------
 template <class V> struct scalar_of { using type = V; };

@@ -44,6 +44,19 @@ Tensor dense(const Tensor& t) {
 
 template <class T> const T* base(const Tensor& t) { return static_cast<const T*>(t.storage()->data()) + t.offset(); }
 
+// t (..., M, K) as the matrix (M, K) of its last two dims, starting `offset` elements past
+// t's first element (a batch item: batch_offsets below).
+template <class T> MatrixView<const T> last_two(const Tensor& t, std::int64_t offset = 0) {
+    return {base<T>(t) + offset, t.size(-2), t.size(-1), t.stride(-2), t.stride(-1)};
+}
+
+// x (..., C) as the (R, C) matrix of its rows, R the product of the leading dims; the rows
+// must fold into one stride (row_stride(x) set; else take dense(x) first).
+template <class T> MatrixView<const T> rows_of(const Tensor& x) {
+    return {base<T>(x), numel(Shape(x.shape().begin(), x.shape().end() - 1)), x.size(-1), *row_stride(x),
+            x.stride(-1)};
+}
+
 // Element offsets of each batch item of t within the broadcast batch shape `batch`.
 std::vector<std::int64_t> batch_offsets(const Tensor& t, const Shape& batch) {
     const std::int64_t nbd = static_cast<std::int64_t>(batch.size());
@@ -99,27 +112,25 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     const std::int64_t nb = numel(batch);
     dispatch_floating(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        const T* pa = base<T>(a);
-        const T* pb = base<T>(b);
         T* pc = out.data<T>();
-        const std::int64_t rsa = a.stride(-2), csa = a.stride(-1), rsb = b.stride(-2), csb = b.stride(-1);
         // (batch..., M, K) @ (K, N): the batch folds into the rows of one GEMM (x @ w).
         if (bb.empty() && ba.size() == batch.size()) {
             if (auto rs = fold(dims_of(a, 0, a.dim() - 1))) {
-                gemm_parallel<T>(nb * M, N, K, T(1), pa, *rs, csa, pb, rsb, csb, T(0), pc, N, 1);
+                const MatrixView<const T> rows{base<T>(a), nb * M, K, *rs, a.stride(-1)};
+                gemm_parallel<T>(T(1), rows, last_two<T>(b), T(0), row_major(pc, nb * M, N));
                 return;
             }
         }
         const auto oa = batch_offsets(a, batch), ob = batch_offsets(b, batch);
         if (nb == 1) {
-            gemm_parallel<T>(M, N, K, T(1), pa + oa[0], rsa, csa, pb + ob[0], rsb, csb, T(0), pc, N, 1);
+            gemm_parallel<T>(T(1), last_two<T>(a, oa[0]), last_two<T>(b, ob[0]), T(0), row_major(pc, M, N));
             return;
         }
         // Many products (attention per batch and head): one single-threaded GEMM per item.
         const std::int64_t grain = std::max<std::int64_t>(1, nb / (4 * runtime::num_threads()));
         parallel_for(0, nb, grain, [&](std::int64_t lo, std::int64_t hi) {
             for (std::int64_t i = lo; i < hi; ++i)
-                gemm<T>(M, N, K, T(1), pa + oa[i], rsa, csa, pb + ob[i], rsb, csb, T(0), pc + i * M * N, N, 1);
+                gemm<T>(T(1), last_two<T>(a, oa[i]), last_two<T>(b, ob[i]), T(0), row_major(pc + i * M * N, M, N));
         });
     });
     return out;
@@ -138,22 +149,22 @@ Tensor matmul_sum_batch(const Tensor& a, const Tensor& b) {
     if (M == 0 || N == 0 || nb == 0 || K == 0) return out;
     dispatch_floating(a.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        const T* pa = base<T>(a);
-        const T* pb = base<T>(b);
-        T* pc = out.data<T>();
-        const std::int64_t rsa = a.stride(-2), csa = a.stride(-1), rsb = b.stride(-2), csb = b.stride(-1);
+        const MatrixView<const T> A = last_two<T>(a), B = last_two<T>(b);
+        const MatrixView<T> C = row_major(out.data<T>(), M, N);
         // Fold (batch..., K) into one contraction dim of length nb*K when both layouts allow it.
         Dims da = dims_of(a, 0, nd - 2), db = dims_of(b, 0, nd - 2);
-        da.push_back({K, csa});
-        db.push_back({K, rsb});
+        da.push_back({K, A.col_stride});
+        db.push_back({K, B.row_stride});
         const auto fa = fold(da), fb = fold(db);
         if (fa && fb) {
-            gemm_parallel<T>(M, N, nb * K, T(1), pa, rsa, *fa, pb, *fb, csb, T(0), pc, N, 1);
+            const MatrixView<const T> af{A.data, M, nb * K, A.row_stride, *fa};  // (M, nb K)
+            const MatrixView<const T> bf{B.data, nb * K, N, *fb, B.col_stride};  // (nb K, N)
+            gemm_parallel<T>(T(1), af, bf, T(0), C);
             return;
         }
         const auto oa = batch_offsets(a, batch), ob = batch_offsets(b, batch);
         for (std::int64_t i = 0; i < nb; ++i)  // in order: deterministic accumulation
-            gemm_parallel<T>(M, N, K, T(1), pa + oa[i], rsa, csa, pb + ob[i], rsb, csb, T(i == 0 ? 0 : 1), pc, N, 1);
+            gemm_parallel<T>(T(1), last_two<T>(a, oa[i]), last_two<T>(b, ob[i]), T(i == 0 ? 0 : 1), C);
     });
     return out;
 }
@@ -201,12 +212,11 @@ Tensor linear(const Tensor& x_in, const Tensor& w, const Tensor& bias) {
     if (y.numel() == 0) return y;
     dispatch_floating(x.dtype(), [&](auto tag) {
         using T = decltype(tag);
-        T* py = y.data<T>();
-        const T* px = base<T>(x);
-        const std::int64_t rsx = *row_stride(x), csx = x.stride(-1);
-        // w^T (in, out) is w read with swapped strides
+        const MatrixView<T> Y = row_major(y.data<T>(), rows, outf);
+        const MatrixView<const T> X = rows_of<T>(x);
+        const MatrixView<const T> Wt = last_two<T>(w).transposed();  // w^T (in, out) is w read with swapped strides
         if (!bias.defined()) {
-            gemm_parallel<T>(rows, outf, in, T(1), px, rsx, csx, base<T>(w), w.stride(1), w.stride(0), T(0), py, outf, 1);
+            gemm_parallel<T>(T(1), X, Wt, T(0), Y);
             return;
         }
         // With a bias, blocks of rows run in parallel: each block of y is first filled with the
@@ -219,9 +229,8 @@ Tensor linear(const Tensor& x_in, const Tensor& w, const Tensor& bias) {
                                        ? rows
                                        : std::min<std::int64_t>(512, (per_thread + 31) / 32 * 32);
         parallel_for(0, rows, block, [&](std::int64_t lo, std::int64_t hi) {
-            for (std::int64_t r = lo; r < hi; ++r) std::copy(pbias, pbias + outf, py + r * outf);
-            gemm<T>(hi - lo, outf, in, T(1), px + lo * rsx, rsx, csx, base<T>(w), w.stride(1), w.stride(0), T(1),
-                    py + lo * outf, outf, 1);
+            for (std::int64_t r = lo; r < hi; ++r) std::copy(pbias, pbias + outf, &Y(r, 0));
+            gemm<T>(T(1), X.row_range(lo, hi), Wt, T(1), Y.row_range(lo, hi));
         });
     });
     return y;
@@ -239,16 +248,15 @@ LinearGrads linear_backward(const Tensor& dy_in, const Tensor& x_in, const Tenso
     LinearGrads g;
     dispatch_floating(dy.dtype(), [&](auto tag) {
         using T = decltype(tag);
+        const MatrixView<const T> DY = rows_of<T>(dy);  // (R, out)
         if (need_dx) {  // dx (R, in) = dy (R, out) @ w (out, in)
             g.dx = Tensor::empty(x_in.shape(), dy.dtype());
-            gemm_parallel<T>(rows, in, outf, T(1), base<T>(dy), rs_dy, cs_dy, base<T>(w), w.stride(0), w.stride(1),
-                             T(0), g.dx.template data<T>(), in, 1);
+            gemm_parallel<T>(T(1), DY, last_two<T>(w), T(0), row_major(g.dx.template data<T>(), rows, in));
         }
         if (need_dw) {  // dw (out, in) = dy^T (out, R) @ x (R, in): one GEMM over all rows
             Tensor x = row_stride(x_in) ? x_in : dense(x_in);
             g.dw = Tensor::empty({outf, in}, dy.dtype());
-            gemm_parallel<T>(outf, in, rows, T(1), base<T>(dy), cs_dy, rs_dy, base<T>(x), *row_stride(x),
-                             x.stride(-1), T(0), g.dw.template data<T>(), in, 1);
+            gemm_parallel<T>(T(1), DY.transposed(), rows_of<T>(x), T(0), row_major(g.dw.template data<T>(), outf, in));
         }
         if (need_db) {  // db (out) = sum over rows of dy
             Tensor d = cs_dy == 1 ? dy : dense(dy);

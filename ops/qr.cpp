@@ -126,15 +126,16 @@ Tensor qr_backward(const Tensor& dq_in, const Tensor& dr_in, const Tensor& q_in,
         const T* pq = q.data<T>();
         const T* pr = r.data<T>();
         std::vector<T> m(static_cast<std::size_t>(n * n), T(0)), s(m.size());
+        const MatrixView<T> M = row_major(m.data(), n, n);
         if (dr.defined())  // M = R @ dR^T
-            gemm<T>(n, n, n, T(1), pr, n, 1, dr.data<T>(), 1, n, T(0), m.data(), n, 1);
+            gemm<T>(T(1), row_major(pr, n, n), row_major(dr.data<T>(), n, n).transposed(), T(0), M);
         if (dq.defined())  // M -= dQ^T @ Q
-            gemm<T>(n, n, n, T(-1), dq.data<T>(), 1, n, pq, n, 1, T(1), m.data(), n, 1);
+            gemm<T>(T(-1), row_major(dq.data<T>(), n, n).transposed(), row_major(pq, n, n), T(1), M);
         for (std::int64_t i = 0; i < n; ++i)  // copyltu: the lower triangle mirrored
             for (std::int64_t j = 0; j < n; ++j) s[i * n + j] = i >= j ? m[i * n + j] : m[j * n + i];
         T* x = da.data<T>();
         if (dq.defined()) da.copy_(dq);
-        gemm<T>(n, n, n, T(1), pq, n, 1, s.data(), n, 1, T(1), x, n, 1);  // X = dQ + Q S
+        gemm<T>(T(1), row_major(pq, n, n), row_major(s.data(), n, n), T(1), row_major(x, n, n));  // X = dQ + Q S
         solve_right_upper_transposed<T>(pr, n, x, n);                       // dA = X R^{-T}
     });
     return da;

@@ -41,6 +41,57 @@ Shape reduced_shape(const Shape& shape, const std::vector<std::int64_t>& rdims, 
 }
 
 namespace {
+// (K1, R, K2) sizes of a contiguous tensor of `shape` around one dim.
+void split3(const Shape& shape, std::int64_t d, std::int64_t& K1, std::int64_t& R, std::int64_t& K2) {
+    K1 = K2 = 1;
+    for (std::int64_t i = 0; i < d; ++i) K1 *= shape[i];
+    R = shape[d];
+    for (std::size_t i = d + 1; i < shape.size(); ++i) K2 *= shape[i];
+}
+}  // namespace
+
+// ---- reference loops ---------------------------------------------------------------------
+namespace ref {
+
+Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
+    const auto rd = reduce_dims(x.shape(), dims, "sum");
+    const Shape keep = reduced_shape(x.shape(), rd, true);
+    std::vector<double> acc(numel(keep), 0.0);
+    Strides so = contiguous_strides(keep);
+    for (auto d : rd) so[d] = 0;
+    dispatch_floating(x.dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const T* px = detail::cbase<T>(x);
+        for_each_offset<2>(x.shape(), {&x.strides(), &so}, {x.offset(), 0},
+                           [&](std::int64_t, const std::array<std::int64_t, 2>& o) { acc[o[1]] += px[o[0]]; });
+    });
+    Tensor out = Tensor::empty(reduced_shape(x.shape(), rd, keepdim), kFloat64);
+    std::copy(acc.begin(), acc.end(), out.data<double>());
+    return layout::to(out, x.dtype());
+}
+
+std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
+    const std::int64_t d = wrap_dim(dim, x.dim(), "max");
+    const auto v = x.to_vector<double>();
+    std::int64_t K1, R, K2;
+    split3(x.shape(), d, K1, R, K2);
+    const Shape osh = reduced_shape(x.shape(), {d}, keepdim);
+    std::vector<double> vals(K1 * K2);
+    std::vector<std::int64_t> idx(K1 * K2);
+    for (std::int64_t k1 = 0; k1 < K1; ++k1)
+        for (std::int64_t k = 0; k < K2; ++k) {
+            std::int64_t best = 0;
+            for (std::int64_t r = 1; r < R; ++r)
+                if (v[(k1 * R + r) * K2 + k] > v[(k1 * R + best) * K2 + k]) best = r;
+            vals[k1 * K2 + k] = v[(k1 * R + best) * K2 + k];
+            idx[k1 * K2 + k] = best;
+        }
+    return {layout::to(Tensor::from_vector(vals, osh), x.dtype()), Tensor::from_vector(idx, osh)};
+}
+
+}  // namespace ref
+
+namespace {
 
 // x seen as a contiguous (K1, R, K2) block with the reduced elements along R.
 struct Plan {
@@ -181,16 +232,6 @@ Tensor var(const Tensor& x, const std::vector<std::int64_t>& dims, bool unbiased
     return scalar_op(sum(square(d), dims, keepdim), 1.0 / static_cast<double>(n - (unbiased ? 1 : 0)), ScalarOp::Mul);
 }
 
-namespace {
-// (K1, R, K2) sizes of a contiguous tensor of `shape` around one dim.
-void split3(const Shape& shape, std::int64_t d, std::int64_t& K1, std::int64_t& R, std::int64_t& K2) {
-    K1 = K2 = 1;
-    for (std::int64_t i = 0; i < d; ++i) K1 *= shape[i];
-    R = shape[d];
-    for (std::size_t i = d + 1; i < shape.size(); ++i) K2 *= shape[i];
-}
-}  // namespace
-
 std::pair<Tensor, Tensor> max(const Tensor& x_in, std::int64_t dim, bool keepdim) {
     detail::check_float(x_in, "max");
     const std::int64_t d = wrap_dim(dim, std::max<std::int64_t>(x_in.dim(), 1), "max");
@@ -258,46 +299,5 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
     if (dims.empty()) return layout::reshape(g, shape);
     return layout::reshape(sum(g, dims, true), shape);
 }
-
-// ---- reference loops ---------------------------------------------------------------------
-namespace ref {
-
-Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim) {
-    const auto rd = reduce_dims(x.shape(), dims, "sum");
-    const Shape keep = reduced_shape(x.shape(), rd, true);
-    std::vector<double> acc(numel(keep), 0.0);
-    Strides so = contiguous_strides(keep);
-    for (auto d : rd) so[d] = 0;
-    dispatch_floating(x.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* px = detail::cbase<T>(x);
-        for_each_offset<2>(x.shape(), {&x.strides(), &so}, {x.offset(), 0},
-                           [&](std::int64_t, const std::array<std::int64_t, 2>& o) { acc[o[1]] += px[o[0]]; });
-    });
-    Tensor out = Tensor::empty(reduced_shape(x.shape(), rd, keepdim), kFloat64);
-    std::copy(acc.begin(), acc.end(), out.data<double>());
-    return layout::to(out, x.dtype());
-}
-
-std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim) {
-    const std::int64_t d = wrap_dim(dim, x.dim(), "max");
-    const auto v = x.to_vector<double>();
-    std::int64_t K1, R, K2;
-    split3(x.shape(), d, K1, R, K2);
-    const Shape osh = reduced_shape(x.shape(), {d}, keepdim);
-    std::vector<double> vals(K1 * K2);
-    std::vector<std::int64_t> idx(K1 * K2);
-    for (std::int64_t k1 = 0; k1 < K1; ++k1)
-        for (std::int64_t k = 0; k < K2; ++k) {
-            std::int64_t best = 0;
-            for (std::int64_t r = 1; r < R; ++r)
-                if (v[(k1 * R + r) * K2 + k] > v[(k1 * R + best) * K2 + k]) best = r;
-            vals[k1 * K2 + k] = v[(k1 * R + best) * K2 + k];
-            idx[k1 * K2 + k] = best;
-        }
-    return {layout::to(Tensor::from_vector(vals, osh), x.dtype()), Tensor::from_vector(idx, osh)};
-}
-
-}  // namespace ref
 
 }  // namespace prism::ops

@@ -12,6 +12,11 @@
 
 namespace prism::ops {
 
+namespace ref {
+Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
+std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim = false);
+}  // namespace ref
+
 // Empty dims = all dims. Negative dims count from the end.
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
 Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
@@ -26,10 +31,5 @@ Tensor max_backward(const Tensor& grad, const Tensor& indices, const Shape& shap
 // The shape x has after reducing dims (with or without keepdim); dims wrapped and sorted.
 std::vector<std::int64_t> reduce_dims(const Shape& shape, const std::vector<std::int64_t>& dims, const char* op);
 Shape reduced_shape(const Shape& shape, const std::vector<std::int64_t>& dims, bool keepdim);
-
-namespace ref {
-Tensor sum(const Tensor& x, const std::vector<std::int64_t>& dims = {}, bool keepdim = false);
-std::pair<Tensor, Tensor> max(const Tensor& x, std::int64_t dim, bool keepdim = false);
-}  // namespace ref
 
 }  // namespace prism::ops

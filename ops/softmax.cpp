@@ -22,6 +22,34 @@ Tensor from_rows(const Tensor& r, std::int64_t d, std::int64_t ndim) {
 }
 }  // namespace
 
+namespace ref {
+template <class T> void softmax_rows(const T* x, T* y, std::int64_t rows, std::int64_t n, bool log) {
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const T* xr = x + r * n;
+        T* yr = y + r * n;
+        T m = -std::numeric_limits<T>::infinity();
+        for (std::int64_t i = 0; i < n; ++i) m = std::max(m, xr[i]);
+        T s = 0;
+        for (std::int64_t i = 0; i < n; ++i) s += std::exp(xr[i] - m);
+        for (std::int64_t i = 0; i < n; ++i) yr[i] = log ? xr[i] - m - std::log(s) : std::exp(xr[i] - m) / s;
+    }
+}
+template <class T>
+void softmax_rows_backward(const T* y, const T* gy, T* gx, std::int64_t rows, std::int64_t n, bool log) {
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const T* yr = y + r * n;
+        const T* gr = gy + r * n;
+        T s = 0;
+        for (std::int64_t i = 0; i < n; ++i) s += log ? gr[i] : gr[i] * yr[i];
+        for (std::int64_t i = 0; i < n; ++i) gx[r * n + i] = log ? gr[i] - std::exp(yr[i]) * s : yr[i] * (gr[i] - s);
+    }
+}
+template void softmax_rows<float>(const float*, float*, std::int64_t, std::int64_t, bool);
+template void softmax_rows<double>(const double*, double*, std::int64_t, std::int64_t, bool);
+template void softmax_rows_backward<float>(const float*, const float*, float*, std::int64_t, std::int64_t, bool);
+template void softmax_rows_backward<double>(const double*, const double*, double*, std::int64_t, std::int64_t, bool);
+}  // namespace ref
+
 template <class T> void softmax_rows(const T* x, T* y, std::int64_t rows, std::int64_t n, bool log) {
     parallel_for(0, rows, row_grain(n), [&](std::int64_t lo, std::int64_t hi) {
         for (std::int64_t r = lo; r < hi; ++r) {
@@ -65,34 +93,6 @@ void softmax_rows_backward(const T* y, const T* gy, T* gx, std::int64_t rows, st
         }
     });
 }
-
-namespace ref {
-template <class T> void softmax_rows(const T* x, T* y, std::int64_t rows, std::int64_t n, bool log) {
-    for (std::int64_t r = 0; r < rows; ++r) {
-        const T* xr = x + r * n;
-        T* yr = y + r * n;
-        T m = -std::numeric_limits<T>::infinity();
-        for (std::int64_t i = 0; i < n; ++i) m = std::max(m, xr[i]);
-        T s = 0;
-        for (std::int64_t i = 0; i < n; ++i) s += std::exp(xr[i] - m);
-        for (std::int64_t i = 0; i < n; ++i) yr[i] = log ? xr[i] - m - std::log(s) : std::exp(xr[i] - m) / s;
-    }
-}
-template <class T>
-void softmax_rows_backward(const T* y, const T* gy, T* gx, std::int64_t rows, std::int64_t n, bool log) {
-    for (std::int64_t r = 0; r < rows; ++r) {
-        const T* yr = y + r * n;
-        const T* gr = gy + r * n;
-        T s = 0;
-        for (std::int64_t i = 0; i < n; ++i) s += log ? gr[i] : gr[i] * yr[i];
-        for (std::int64_t i = 0; i < n; ++i) gx[r * n + i] = log ? gr[i] - std::exp(yr[i]) * s : yr[i] * (gr[i] - s);
-    }
-}
-template void softmax_rows<float>(const float*, float*, std::int64_t, std::int64_t, bool);
-template void softmax_rows<double>(const double*, double*, std::int64_t, std::int64_t, bool);
-template void softmax_rows_backward<float>(const float*, const float*, float*, std::int64_t, std::int64_t, bool);
-template void softmax_rows_backward<double>(const double*, const double*, double*, std::int64_t, std::int64_t, bool);
-}  // namespace ref
 
 template void softmax_rows<float>(const float*, float*, std::int64_t, std::int64_t, bool);
 template void softmax_rows<double>(const double*, double*, std::int64_t, std::int64_t, bool);

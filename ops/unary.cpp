@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "prism/core/iterate.hpp"
 #include "prism/ops/elementwise.hpp"
 #include "prism/ops/loop.hpp"
 
@@ -36,6 +35,85 @@ const char* unary_name(UnaryOp op) {
     }
     return "unary";
 }
+
+}  // namespace
+
+// ---- reference loops: double precision <cmath>, one element at a time ----------------------
+namespace ref {
+
+namespace {
+double gelu_cdf(double v) { return 0.5 * (1 + std::erf(v * kSqrt1_2)); }
+double gelu_t(double v) { return std::tanh(kGeluK * (v + kGeluC * v * v * v)); }
+}  // namespace
+
+Tensor unary(const Tensor& x, UnaryOp op) {
+    detail::check_float(x, unary_name(op));
+    return detail::map_ref(unary_name(op), x, Tensor(), [op](double v, double) -> double {
+        switch (op) {
+            case UnaryOp::Neg: return -v;
+            case UnaryOp::Exp: return std::exp(v);
+            case UnaryOp::Log: return std::log(v);
+            case UnaryOp::Sqrt: return std::sqrt(v);
+            case UnaryOp::Rsqrt: return 1 / std::sqrt(v);
+            case UnaryOp::Tanh: return std::tanh(v);
+            case UnaryOp::Sigmoid: return 1 / (1 + std::exp(-v));
+            case UnaryOp::Relu: return v > 0 ? v : 0;
+            case UnaryOp::Gelu: return v * gelu_cdf(v);
+            case UnaryOp::GeluTanh: return 0.5 * v * (1 + gelu_t(v));
+            case UnaryOp::Abs: return std::fabs(v);
+            case UnaryOp::Square: return v * v;
+            case UnaryOp::Sign: return v > 0 ? 1 : (v < 0 ? -1 : 0);
+        }
+        return 0;
+    });
+}
+
+Tensor scalar_op(const Tensor& x, double s, ScalarOp op) {
+    detail::check_float(x, "scalar_op");
+    return detail::map_ref("scalar_op", x, Tensor(), [op, s](double v, double) -> double {
+        switch (op) {
+            case ScalarOp::Add: return v + s;
+            case ScalarOp::Sub: return v - s;
+            case ScalarOp::Mul: return v * s;
+            case ScalarOp::Div: return v / s;
+            case ScalarOp::RSub: return s - v;
+            case ScalarOp::RDiv: return s / v;
+            case ScalarOp::Pow: return std::pow(v, s);
+        }
+        return 0;
+    });
+}
+
+Tensor clamp(const Tensor& x, double lo, double hi) {
+    return detail::map_ref("clamp", x, Tensor(), [lo, hi](double v, double) { return std::min(std::max(v, lo), hi); });
+}
+Tensor relu_backward(const Tensor& x, const Tensor& g) {
+    return detail::map_ref("relu_backward", x, g, [](double v, double d) { return v > 0 ? d : 0.0; });
+}
+Tensor gelu_backward(const Tensor& x, const Tensor& g) {
+    return detail::map_ref("gelu_backward", x, g, [](double v, double d) {
+        return d * (gelu_cdf(v) + v * std::exp(-0.5 * v * v) * kInvSqrt2Pi);
+    });
+}
+Tensor gelu_tanh_backward(const Tensor& x, const Tensor& g) {
+    return detail::map_ref("gelu_tanh_backward", x, g, [](double v, double d) {
+        const double t = gelu_t(v);
+        return d * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * kGeluK * (1 + 3 * kGeluC * v * v));
+    });
+}
+Tensor tanh_backward(const Tensor& y, const Tensor& g) {
+    return detail::map_ref("tanh_backward", y, g, [](double v, double d) { return d * (1 - v * v); });
+}
+Tensor sigmoid_backward(const Tensor& y, const Tensor& g) {
+    return detail::map_ref("sigmoid_backward", y, g, [](double v, double d) { return d * v * (1 - v); });
+}
+Tensor clamp_backward(const Tensor& x, const Tensor& g, double lo, double hi) {
+    return detail::map_ref("clamp_backward", x, g, [lo, hi](double v, double d) { return v < lo || v > hi ? 0.0 : d; });
+}
+
+}  // namespace ref
+
+namespace {
 
 // Run f over x (one input) or (a, b) (two inputs) in x's floating dtype.
 template <class F> Tensor map1(const Tensor& x, const char* op, F f) {
@@ -191,98 +269,5 @@ Tensor clamp_backward(const Tensor& x, const Tensor& g, double lo, double hi) {
 Tensor pow_backward(const Tensor& x, const Tensor& g, double p) {
     return ops::mul(g, scalar_op(pow(x, p - 1), p, ScalarOp::Mul));
 }
-
-// ---- reference loops: double precision <cmath>, one element at a time ----------------------
-namespace ref {
-
-namespace {
-template <class F> Tensor map_ref(const Tensor& x, const Tensor& g, F f) {
-    const Shape shape = g.defined() ? broadcast_shapes(x.shape(), g.shape(), "ref") : x.shape();
-    Tensor out = Tensor::empty(shape, x.dtype());
-    const Strides sx = detail::broadcast_strides(x, shape);
-    const Strides sg = g.defined() ? detail::broadcast_strides(g, shape) : sx;
-    const Tensor gg = g.defined() ? g : x;
-    dispatch_floating(x.dtype(), [&](auto tag) {
-        using T = decltype(tag);
-        const T* px = detail::cbase<T>(x);
-        const T* pg = detail::cbase<T>(gg);
-        T* po = out.data<T>();
-        for_each_offset<2>(shape, {&sx, &sg}, {x.offset(), gg.offset()},
-                           [&](std::int64_t i, const std::array<std::int64_t, 2>& o) {
-                               po[i] = static_cast<T>(f(double(px[o[0]]), double(pg[o[1]])));
-                           });
-    });
-    return out;
-}
-double gelu_cdf(double v) { return 0.5 * (1 + std::erf(v * kSqrt1_2)); }
-double gelu_t(double v) { return std::tanh(kGeluK * (v + kGeluC * v * v * v)); }
-}  // namespace
-
-Tensor unary(const Tensor& x, UnaryOp op) {
-    detail::check_float(x, unary_name(op));
-    return map_ref(x, Tensor(), [op](double v, double) -> double {
-        switch (op) {
-            case UnaryOp::Neg: return -v;
-            case UnaryOp::Exp: return std::exp(v);
-            case UnaryOp::Log: return std::log(v);
-            case UnaryOp::Sqrt: return std::sqrt(v);
-            case UnaryOp::Rsqrt: return 1 / std::sqrt(v);
-            case UnaryOp::Tanh: return std::tanh(v);
-            case UnaryOp::Sigmoid: return 1 / (1 + std::exp(-v));
-            case UnaryOp::Relu: return v > 0 ? v : 0;
-            case UnaryOp::Gelu: return v * gelu_cdf(v);
-            case UnaryOp::GeluTanh: return 0.5 * v * (1 + gelu_t(v));
-            case UnaryOp::Abs: return std::fabs(v);
-            case UnaryOp::Square: return v * v;
-            case UnaryOp::Sign: return v > 0 ? 1 : (v < 0 ? -1 : 0);
-        }
-        return 0;
-    });
-}
-
-Tensor scalar_op(const Tensor& x, double s, ScalarOp op) {
-    detail::check_float(x, "scalar_op");
-    return map_ref(x, Tensor(), [op, s](double v, double) -> double {
-        switch (op) {
-            case ScalarOp::Add: return v + s;
-            case ScalarOp::Sub: return v - s;
-            case ScalarOp::Mul: return v * s;
-            case ScalarOp::Div: return v / s;
-            case ScalarOp::RSub: return s - v;
-            case ScalarOp::RDiv: return s / v;
-            case ScalarOp::Pow: return std::pow(v, s);
-        }
-        return 0;
-    });
-}
-
-Tensor clamp(const Tensor& x, double lo, double hi) {
-    return map_ref(x, Tensor(), [lo, hi](double v, double) { return std::min(std::max(v, lo), hi); });
-}
-Tensor relu_backward(const Tensor& x, const Tensor& g) {
-    return map_ref(x, g, [](double v, double d) { return v > 0 ? d : 0.0; });
-}
-Tensor gelu_backward(const Tensor& x, const Tensor& g) {
-    return map_ref(x, g, [](double v, double d) {
-        return d * (gelu_cdf(v) + v * std::exp(-0.5 * v * v) * kInvSqrt2Pi);
-    });
-}
-Tensor gelu_tanh_backward(const Tensor& x, const Tensor& g) {
-    return map_ref(x, g, [](double v, double d) {
-        const double t = gelu_t(v);
-        return d * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * kGeluK * (1 + 3 * kGeluC * v * v));
-    });
-}
-Tensor tanh_backward(const Tensor& y, const Tensor& g) {
-    return map_ref(y, g, [](double v, double d) { return d * (1 - v * v); });
-}
-Tensor sigmoid_backward(const Tensor& y, const Tensor& g) {
-    return map_ref(y, g, [](double v, double d) { return d * v * (1 - v); });
-}
-Tensor clamp_backward(const Tensor& x, const Tensor& g, double lo, double hi) {
-    return map_ref(x, g, [lo, hi](double v, double d) { return v < lo || v > hi ? 0.0 : d; });
-}
-
-}  // namespace ref
 
 }  // namespace prism::ops

@@ -7,6 +7,20 @@
 namespace prism::ops {
 
 enum class UnaryOp { Neg, Exp, Log, Sqrt, Rsqrt, Tanh, Sigmoid, Relu, Gelu, GeluTanh, Abs, Square, Sign };
+enum class ScalarOp { Add, Sub, Mul, Div, RSub, RDiv, Pow };  // scalar_op below
+
+namespace ref {
+Tensor unary(const Tensor& x, UnaryOp op);
+Tensor scalar_op(const Tensor& x, double s, ScalarOp op);
+Tensor clamp(const Tensor& x, double min, double max);
+Tensor relu_backward(const Tensor& x, const Tensor& grad);
+Tensor gelu_backward(const Tensor& x, const Tensor& grad);
+Tensor gelu_tanh_backward(const Tensor& x, const Tensor& grad);
+Tensor tanh_backward(const Tensor& y, const Tensor& grad);
+Tensor sigmoid_backward(const Tensor& y, const Tensor& grad);
+Tensor clamp_backward(const Tensor& x, const Tensor& grad, double min, double max);
+}  // namespace ref
+
 Tensor unary(const Tensor& x, UnaryOp op);
 
 Tensor neg(const Tensor& x);
@@ -24,7 +38,6 @@ Tensor square(const Tensor& x);
 Tensor sign(const Tensor& x);
 
 // x (op) s for a scalar s.
-enum class ScalarOp { Add, Sub, Mul, Div, RSub, RDiv, Pow };
 Tensor scalar_op(const Tensor& x, double s, ScalarOp op);
 Tensor pow(const Tensor& x, double exponent);
 Tensor clamp(const Tensor& x, double min, double max);
@@ -37,17 +50,5 @@ Tensor tanh_backward(const Tensor& y, const Tensor& grad);     // from y = tanh(
 Tensor sigmoid_backward(const Tensor& y, const Tensor& grad);  // from y = sigmoid(x): grad y (1 - y)
 Tensor clamp_backward(const Tensor& x, const Tensor& grad, double min, double max);  // 0 outside [min, max]
 Tensor pow_backward(const Tensor& x, const Tensor& grad, double exponent);         // grad p x^(p-1)
-
-namespace ref {
-Tensor unary(const Tensor& x, UnaryOp op);
-Tensor scalar_op(const Tensor& x, double s, ScalarOp op);
-Tensor clamp(const Tensor& x, double min, double max);
-Tensor relu_backward(const Tensor& x, const Tensor& grad);
-Tensor gelu_backward(const Tensor& x, const Tensor& grad);
-Tensor gelu_tanh_backward(const Tensor& x, const Tensor& grad);
-Tensor tanh_backward(const Tensor& y, const Tensor& grad);
-Tensor sigmoid_backward(const Tensor& y, const Tensor& grad);
-Tensor clamp_backward(const Tensor& x, const Tensor& grad, double min, double max);
-}  // namespace ref
 
 }  // namespace prism::ops

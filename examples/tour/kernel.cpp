@@ -34,17 +34,18 @@ int main() {
     const auto A = prism::Tensor::randn({M, K}, g).to_vector<float>();
     const auto B = prism::Tensor::randn({K, N}, g).to_vector<float>();
     std::vector<float> ref(M * N), blis(M * N), par(M * N);
-    // Row-major: A's row stride is K and column stride 1, and likewise for B and C.
+    // Row-major views: (rows, cols) with row stride = cols and column stride 1.
+    const auto a = prism::ops::row_major(A.data(), M, K), b = prism::ops::row_major(B.data(), K, N);
     // One untimed call first: BLIS sets itself up and the output pages get mapped.
-    prism::ops::gemm<float>(M, N, K, 1.f, A.data(), K, 1, B.data(), N, 1, 0.f, blis.data(), N, 1);
+    prism::ops::gemm<float>(1.f, a, b, 0.f, prism::ops::row_major(blis.data(), M, N));
     const double t_ref = seconds([&] {
-        prism::ops::gemm_reference<float>(M, N, K, 1.f, A.data(), K, 1, B.data(), N, 1, 0.f, ref.data(), N, 1);
+        prism::ops::gemm_reference<float>(1.f, a, b, 0.f, prism::ops::row_major(ref.data(), M, N));
     });
     const double t_blis = seconds([&] {
-        prism::ops::gemm<float>(M, N, K, 1.f, A.data(), K, 1, B.data(), N, 1, 0.f, blis.data(), N, 1);
+        prism::ops::gemm<float>(1.f, a, b, 0.f, prism::ops::row_major(blis.data(), M, N));
     }, 10);
     const double t_par = seconds([&] {
-        prism::ops::gemm_parallel<float>(M, N, K, 1.f, A.data(), K, 1, B.data(), N, 1, 0.f, par.data(), N, 1);
+        prism::ops::gemm_parallel<float>(1.f, a, b, 0.f, prism::ops::row_major(par.data(), M, N));
     }, 10);
     double scale = 0, err_blis = 0, err_par = 0;
     for (std::int64_t i = 0; i < M * N; ++i) {

@@ -27,17 +27,16 @@ template <class T> struct Strided {
         for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = T(u[i] * 2 - 1);
     }
     T at(std::int64_t i, std::int64_t j) const { return buf[i * rs + j * cs]; }
+    ops::MatrixView<T> view() { return {buf.data(), rows, cols, rs, cs}; }
 };
 
 template <class T> void compare_one(std::int64_t M, std::int64_t N, std::int64_t K, int la, int lb, int lc) {
     Strided<T> a(M, K, la, 1), b(K, N, lb, 2), c(M, N, lc, 3);
     Strided<T> ref = c, par = c;
     const T alpha = T(0.75), beta = T(0.5);
-    ops::gemm<T>(M, N, K, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, beta, c.buf.data(), c.rs, c.cs);
-    ops::gemm_reference<T>(M, N, K, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, beta, ref.buf.data(),
-                           ref.rs, ref.cs);
-    ops::gemm_parallel<T>(M, N, K, alpha, a.buf.data(), a.rs, a.cs, b.buf.data(), b.rs, b.cs, beta, par.buf.data(),
-                          par.rs, par.cs);
+    ops::gemm_reference<T>(alpha, a.view(), b.view(), beta, ref.view());
+    ops::gemm<T>(alpha, a.view(), b.view(), beta, c.view());
+    ops::gemm_parallel<T>(alpha, a.view(), b.view(), beta, par.view());
     const double tol = (std::is_same_v<T, float> ? 2e-5 : 1e-12) * (K + 1);
     double err = 0, perr = 0;
     for (std::size_t i = 0; i < c.buf.size(); ++i) {
@@ -116,11 +115,26 @@ BOOST_AUTO_TEST_CASE(linear_with_bias_matches_a_loop) {
 
 BOOST_AUTO_TEST_CASE(zero_k_scales_c_and_beta_zero_ignores_nan) {
     std::vector<float> c = {1, 2, 3, 4};
-    ops::gemm<float>(2, 2, 0, 1.f, nullptr, 1, 1, nullptr, 1, 1, 2.f, c.data(), 2, 1);
+    ops::gemm<float>(1.f, {nullptr, 2, 0, 1, 1}, {nullptr, 0, 2, 1, 1}, 2.f, ops::row_major(c.data(), 2, 2));
     BOOST_TEST((c == std::vector<float>{2, 4, 6, 8}));
     std::vector<float> a = {1, 2}, b = {3, 4}, d = {std::nanf("")};
-    ops::gemm<float>(1, 1, 2, 1.f, a.data(), 2, 1, b.data(), 1, 1, 0.f, d.data(), 1, 1);
+    ops::gemm<float>(1.f, ops::row_major(a.data(), 1, 2), ops::row_major(b.data(), 2, 1), 0.f,
+                     ops::row_major(d.data(), 1, 1));
     BOOST_TEST(d[0] == 11.f);
+}
+
+BOOST_AUTO_TEST_CASE(mismatched_views_throw_naming_the_shapes) {
+    std::vector<float> a(12), b(30), c(18);
+    const auto A = ops::row_major(a.data(), 3, 4), B = ops::row_major(b.data(), 5, 6);  // A.cols 4 != B.rows 5
+    const auto C = ops::row_major(c.data(), 3, 6);
+    const std::initializer_list<std::string> names = {"A (3, 4)", "B (5, 6)", "C (3, 6)", "A.cols != B.rows"};
+    test::check_error([&] { ops::gemm<float>(1.f, A, B, 0.f, C); }, names);
+    test::check_error([&] { ops::gemm_parallel<float>(1.f, A, B, 0.f, C); }, names);
+    test::check_error([&] { ops::gemm_reference<float>(1.f, A, B, 0.f, C); }, names);
+    // A C of the wrong shape, and the transposed view that does fit
+    const auto B46 = ops::row_major(b.data(), 4, 6), C63 = ops::row_major(c.data(), 6, 3);
+    test::check_error([&] { ops::gemm<float>(1.f, A, B46, 0.f, C63); }, {"C (6, 3)", "A.rows != C.rows"});
+    BOOST_CHECK_NO_THROW(ops::gemm<float>(1.f, A, ops::row_major(b.data(), 6, 4).transposed(), 0.f, C));
 }
 
 BOOST_AUTO_TEST_CASE(column_sums_match_a_loop) {
