@@ -30,7 +30,9 @@ LinearGrads linear_backward(const Tensor& dy, const Tensor& x, const Tensor& w, 
                             bool need_db);
 
 // Column sums of a (R, N) matrix given by pointer and row stride (unit column stride):
-// out[j] = sum_r m[r, j], rows summed in order (deterministic). Reference loop beside it.
+// out[j] = sum_r m[r, j], rows summed in order (deterministic); its columns are split across
+// threads, each a plain loop the compiler vectorises (tests/ops/test_gemm.cpp checks it against
+// a scalar loop).
 template <class T>
 void column_sums(const T* m, std::int64_t R, std::int64_t N, std::int64_t rs, T* out);
 
