@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <new>
+#include <stdexcept>
+#include <vector>
 
 #include "commands.hpp"
 #include "options.hpp"
@@ -66,6 +68,12 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::cerr << "prism: error: " << usage_message(app, e) << "\n";
+        return 2;
+    } catch (const std::logic_error& e) {  // out_of_range, invalid_argument: from CLI11's own parsing
+        const std::string flag = prism::cli::bad_flag_value(app, std::vector<std::string>(argv + 1, argv + argc));
+        const std::string path = prism::cli::command_path(app);
+        std::cerr << "prism: error: " << (path.empty() ? "" : path + ": ")
+                  << (flag.empty() ? std::string("an option value CLI11 cannot read (") + e.what() + ")" : flag) << "\n";
         return 2;
     } catch (...) {
         return prism::cli::report_exception(std::current_exception());

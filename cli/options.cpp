@@ -161,6 +161,29 @@ void attach(CLI::App& cmd, const std::string& path) {
 
 void attach_option_checks(CLI::App& app) { attach(app, ""); }
 
+namespace {
+const CLI::Option* find_flag(const CLI::App& cmd, const std::string& name) {
+    for (const CLI::Option* opt : cmd.get_options())
+        if (opt->get_expected_max() == 0 && opt->check_name(name)) return opt;
+    for (const CLI::App* sub : cmd.get_subcommands([](const CLI::App*) { return true; }))
+        if (const CLI::Option* opt = find_flag(*sub, name)) return opt;
+    return nullptr;
+}
+}  // namespace
+
+std::string bad_flag_value(const CLI::App& app, const std::vector<std::string>& args) {
+    const CLI::Validator check = flag_value();
+    for (const std::string& arg : args) {
+        const std::size_t eq = arg.find('=');
+        if (arg.rfind("--", 0) != 0 || eq == std::string::npos) continue;
+        const std::string name = arg.substr(0, eq);
+        std::string value = arg.substr(eq + 1);
+        if (!find_flag(app, name)) continue;
+        if (std::string why = check(value); !why.empty()) return name + ": " + why;
+    }
+    return "";
+}
+
 void check_attention_layers(const models::AttentionSpec& spec, const std::string& text, std::int64_t depth,
                             const std::string& depth_from) {
     if (spec.layers && spec.layers->second > depth)

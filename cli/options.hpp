@@ -49,6 +49,12 @@ CLI::Validator pair_in_range(const Range& r);
 // Attaches the table's check to every option of `app` and of all its subcommands.
 void attach_option_checks(CLI::App& app);
 
+// CLI11 2.1 reads the value of a negated flag (`--no-hflip=VALUE`) with std::stoll while parsing,
+// before any check runs: a value past 64 bits escapes app.parse as std::out_of_range (found by
+// fuzz/). Names the first `--flag=VALUE` in args whose value no flag takes, as a usage message
+// ("--no-hflip: '2444...' is not valid: ..."), or "" when there is none.
+std::string bad_flag_value(const CLI::App& app, const std::vector<std::string>& args);
+
 // Runs `parse` (a library parser of option text, e.g. models::parse_attention_options) and turns
 // its prism::Error into a UsageError: the text came from the command line.
 template <class F> auto usage_checked(F&& parse) -> decltype(parse()) {

@@ -52,6 +52,8 @@ void cli(const std::uint8_t* data, std::size_t size) {
         a.parse(static_cast<int>(argv.size()), argv.data());
     } catch (const CLI::Error&) {  // usage errors, --help
     } catch (const Error&) {
+    } catch (const std::logic_error&) {  // main() reports these as a bad flag value (exit 2)
+        if (cli::bad_flag_value(a, std::vector<std::string>(args.begin() + 1, args.end())).empty()) throw;
     }
 }
 

@@ -167,6 +167,9 @@ BOOST_AUTO_TEST_CASE(flag_values_are_checked) {
     check_usage_error({"train", "vit", "--hflip=" + huge}, {"--hflip", huge, "true/false"});
     check_usage_error({"study", "oversmoothing", "--quick", "--dry-run=abc"}, {"--dry-run", "'abc'", "true/false"});
     check_usage_error({"train", "gpt", "--overwrite=" + huge}, {"--overwrite", huge, "true/false"});
+    // a negated flag's value is read while parsing, before the checks: main() names it afterwards
+    const std::string big = "2" + std::string(40, '4');
+    check_usage_error({"train", "vit", "--no-hflip=" + big}, {"--no-hflip", big, "true/false"});
     const auto r = run_cli({"train", "vit", "--hflip=false", "--max-steps", "0", "--help"}, {}, 60);
     BOOST_TEST(r.exit_code == 0, r.all());
 }
