@@ -2,13 +2,9 @@
 // every parameter and the input (through the QR for the spectral kinds; 2-block stacks so the
 // V^0 paths are checked), the spectra of the spectral heads (Eigen), head_operators() against
 // the forward pass, and the command-line parser of models/attention_spec.hpp.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-variable"  // inside Eigen 3.4's AVX-512 bfloat16 code
-#include <Eigen/Dense>
-#pragma GCC diagnostic pop
 #include <algorithm>
 
-#include "../helpers.hpp"
+#include "attention_fixture.hpp"
 #include "prism/autograd/functions.hpp"
 #include "prism/models/attention_spec.hpp"
 #include "prism/nn/attention_kinds.hpp"
@@ -19,10 +15,14 @@ using namespace prism;
 
 namespace {
 
-std::vector<std::string> names_of(const nn::Module& m) {
-    std::vector<std::string> out;
-    for (auto& [n, p] : m.named_parameters()) out.push_back(n);
-    return out;
+using test::names_of;
+using test::to_eigen;
+
+// Gradchecks of one layer (x from seed 31) and of two pre-LN blocks dim 8, 2 heads (x from seed 41).
+void check_layer(const std::shared_ptr<nn::Attention>& a, std::int64_t C) { test::check_attention_layer(a, C, 31); }
+
+void check_stack(const nn::AttentionConfig& attn, std::size_t expect_params) {
+    test::check_two_block_stack(attn, 8, 2, 41, expect_params);
 }
 
 std::shared_ptr<nn::Attention> make64(const nn::AttentionConfig& cfg, std::int64_t C, std::int64_t NH,
@@ -38,56 +38,6 @@ nn::AttentionConfig cfg_of(const std::string& kind, std::map<std::string, double
     c.params = std::move(params);
     c.causal = causal;
     return c;
-}
-
-// Gradcheck of one attention layer through x and every parameter (nudged in place).
-void check_layer(const std::shared_ptr<nn::Attention>& a, std::int64_t C) {
-    Tensor x = test::leaf64({2, 4, C}, 31);
-    std::vector<Tensor> inputs{x};
-    for (auto& p : a->parameters()) inputs.push_back(p);
-    CHECK_GRAD(
-        [&](const std::vector<Tensor>& in) {
-            nn::AttentionContext ctx;
-            return a->forward(in[0], ctx);
-        },
-        inputs);
-}
-
-// Two pre-LN blocks of `kind` sharing one context: layer 1 mixes in layer 0's values.
-void check_stack(const nn::AttentionConfig& attn, std::size_t expect_params) {
-    std::vector<std::shared_ptr<nn::TransformerBlock>> blocks;
-    for (std::int64_t i = 0; i < 2; ++i) {
-        nn::BlockConfig c;
-        c.dim = 8;
-        c.heads = 2;
-        c.mlp_dim = 8;
-        c.attention = attn;
-        c.layer_index = i;
-        c.depth = 2;
-        blocks.push_back(std::make_shared<nn::TransformerBlock>(c));
-        blocks.back()->to(kFloat64);
-    }
-    Tensor x = test::leaf64({2, 3, 8}, 41);
-    std::vector<Tensor> inputs{x};
-    for (auto& b : blocks)
-        for (auto& p : b->parameters()) inputs.push_back(p);
-    BOOST_TEST(inputs.size() == expect_params + 1);
-    CHECK_GRAD(
-        [&](const std::vector<Tensor>& in) {
-            nn::AttentionContext ctx;
-            Tensor h = in[0];
-            for (auto& b : blocks) h = b->forward(h, ctx);
-            return h;
-        },
-        inputs);
-}
-
-Eigen::MatrixXd to_eigen(const Tensor& t) {
-    const auto v = t.contiguous().to_vector<double>();
-    Eigen::MatrixXd m(t.size(0), t.size(1));
-    for (std::int64_t i = 0; i < t.size(0); ++i)
-        for (std::int64_t j = 0; j < t.size(1); ++j) m(i, j) = v[i * t.size(1) + j];
-    return m;
 }
 
 // Each head's H_h: symmetric, real eigenvalues = its Lambda slice plus C - HS zeros.

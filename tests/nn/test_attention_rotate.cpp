@@ -3,17 +3,13 @@
 // sizes, causal, clipped, and a 2-block stack); each head's spectrum r e^{+-i phi} checked with
 // Eigen on the (C, C) operator; head_operators() tied to the forward pass; the matched init; the
 // option parser and the checkpoint round trip (config and weights, timm names).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-variable"  // inside Eigen 3.4's AVX-512 bfloat16 code
-#include <Eigen/Dense>
-#pragma GCC diagnostic pop
 #include <algorithm>
 #include <cmath>
 #include <complex>
 #include <numbers>
 
 #include "../data/tmpdir.hpp"
-#include "../helpers.hpp"
+#include "attention_fixture.hpp"
 #include "prism/autograd/functions.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/io/checkpoint.hpp"
@@ -27,6 +23,12 @@ using namespace prism;
 namespace {
 
 constexpr double kPi = std::numbers::pi;
+
+using test::names_of;
+using test::to_eigen;
+
+// Gradcheck of one layer through x (from seed 71) and every parameter.
+void check_layer(const std::shared_ptr<nn::Attention>& a, std::int64_t C) { test::check_attention_layer(a, C, 71); }
 
 nn::AttentionConfig rotate_cfg(std::map<std::string, double> params = {}, bool causal = false) {
     nn::AttentionConfig c;
@@ -42,33 +44,6 @@ std::shared_ptr<nn::RotateAttention> make_rotate(std::int64_t C, std::int64_t NH
     BOOST_REQUIRE(a);
     if (f64) a->to(kFloat64);
     return a;
-}
-
-std::vector<std::string> names_of(const nn::Module& m) {
-    std::vector<std::string> out;
-    for (auto& [n, p] : m.named_parameters()) out.push_back(n);
-    return out;
-}
-
-// Gradcheck of one layer through x and every parameter (nudged in place).
-void check_layer(const std::shared_ptr<nn::Attention>& a, std::int64_t C) {
-    Tensor x = test::leaf64({2, 4, C}, 71);
-    std::vector<Tensor> inputs{x};
-    for (auto& p : a->parameters()) inputs.push_back(p);
-    CHECK_GRAD(
-        [&](const std::vector<Tensor>& in) {
-            nn::AttentionContext ctx;
-            return a->forward(in[0], ctx);
-        },
-        inputs);
-}
-
-Eigen::MatrixXd to_eigen(const Tensor& t) {
-    const auto v = t.contiguous().to_vector<double>();
-    Eigen::MatrixXd m(t.size(0), t.size(1));
-    for (std::int64_t i = 0; i < t.size(0); ++i)
-        for (std::int64_t j = 0; j < t.size(1); ++j) m(i, j) = v[i * t.size(1) + j];
-    return m;
 }
 
 // The HS expected eigenvalues of head h from r and phi (pairs r e^{+-i phi}; odd HS: r cos phi).
@@ -176,34 +151,8 @@ BOOST_AUTO_TEST_CASE(gradcheck_layer_through_qr_and_blocks) {
 
 BOOST_AUTO_TEST_CASE(gradcheck_two_block_stack) {
     manual_seed(82);
-    std::vector<std::shared_ptr<nn::TransformerBlock>> blocks;
-    for (std::int64_t i = 0; i < 2; ++i) {
-        nn::BlockConfig c;
-        c.dim = 6;
-        c.heads = 2;
-        c.mlp_dim = 8;
-        c.attention = rotate_cfg();
-        c.layer_index = i;
-        c.depth = 2;
-        blocks.push_back(std::make_shared<nn::TransformerBlock>(c));
-        blocks.back()->to(kFloat64);
-    }
-    Tensor x = test::leaf64({2, 3, 6}, 83);
-    std::vector<Tensor> inputs{x};
-    for (auto& b : blocks)
-        for (auto& p : b->parameters()) inputs.push_back(p);
-    BOOST_TEST(inputs.size() == 1u + 2u * 13u);  // per block: 2 norms x 2 + attention 5 + mlp 4
-    CHECK_GRAD(
-        [&](const std::vector<Tensor>& in) {
-            nn::AttentionContext ctx;
-            Tensor h = in[0];
-            for (std::size_t i = 0; i < blocks.size(); ++i) {
-                ctx.layer_index = static_cast<std::int64_t>(i);
-                h = blocks[i]->forward(h, ctx);
-            }
-            return h;
-        },
-        inputs);
+    // per block: 2 norms x 2 + attention 5 + mlp 4
+    test::check_two_block_stack(rotate_cfg(), 6, 2, 83, 2u * 13u);
 }
 
 // The (C, C) operator of every head, from Eigen's general eigen-solver: r e^{+-i phi} per pair
