@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../data/slurp.hpp"
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
 #include "cli_driver.hpp"
@@ -16,12 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using prism::test::slurp;
 
 std::size_t count(const std::string& s, const std::string& what) {
     std::size_t n = 0;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "../data/tmpdir.hpp"
+#include "../models/tiny_vit.hpp"
 #include "cli_driver.hpp"
 #include "prism/io/checkpoint.hpp"
 #include "prism/models/vit.hpp"
@@ -14,15 +15,7 @@ using namespace prism::test;
 namespace {
 
 std::string tiny_vit_checkpoint(const TmpDir& dir, const std::string& kind) {
-    models::ViTConfig c;
-    c.image_size = 8;
-    c.patch_size = 4;
-    c.in_channels = 1;
-    c.num_classes = 3;
-    c.dim = 8;
-    c.depth = 2;
-    c.heads = 2;
-    c.mlp_dim = 16;
+    models::ViTConfig c = tiny_vit_config();
     c.attention.kind = kind;
     Generator g(1);
     models::ViT vit(c, &g);

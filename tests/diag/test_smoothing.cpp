@@ -1,6 +1,7 @@
 #include <cmath>
 
 #include "../helpers.hpp"
+#include "../models/tiny_vit.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/diag/smoothing.hpp"
 #include "prism/models/vit.hpp"
@@ -37,19 +38,6 @@ Tensor random_attention(std::int64_t B, std::int64_t NH, std::int64_t T, Generat
         for (std::int64_t j = 0; j < T; ++j) z[r * T + j] /= s;
     }
     return Tensor::from_vector(z, {B, NH, T, T});
-}
-
-models::ViTConfig tiny_vit() {
-    models::ViTConfig c;
-    c.image_size = 8;
-    c.patch_size = 4;
-    c.in_channels = 1;
-    c.num_classes = 3;
-    c.dim = 8;
-    c.depth = 2;
-    c.heads = 2;
-    c.mlp_dim = 16;
-    return c;
 }
 
 }  // namespace
@@ -130,7 +118,7 @@ BOOST_AUTO_TEST_CASE(errors) {
 
 BOOST_AUTO_TEST_CASE(vit_profile_and_record) {
     Generator g(7);
-    models::ViT vit(tiny_vit(), &g);
+    models::ViT vit(test::tiny_vit_config(), &g);
     Tensor images = Tensor::randn({3, 1, 8, 8}, g);
     // the recomputed embedding is what the blocks see: running them on it gives forward_features
     Tensor emb = diag::vit_embedding(vit, images);

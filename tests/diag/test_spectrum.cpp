@@ -6,6 +6,7 @@
 
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
+#include "../models/tiny_vit.hpp"
 #include "prism/autograd/functions.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/diag/head_operators.hpp"
@@ -177,15 +178,7 @@ BOOST_AUTO_TEST_CASE(analyse_blocks_counts) {
 
 BOOST_AUTO_TEST_CASE(spectrum_report_end_to_end) {
     test::TmpDir dir;
-    models::ViTConfig c;
-    c.image_size = 8;
-    c.patch_size = 4;
-    c.in_channels = 1;
-    c.num_classes = 3;
-    c.dim = 8;
-    c.depth = 3;
-    c.heads = 2;
-    c.mlp_dim = 16;
+    const models::ViTConfig c = test::tiny_vit_config(3);
     Generator g(1);
     {
         models::ViT vit(c, &g);

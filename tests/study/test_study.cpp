@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "../data/slurp.hpp"
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
 #include "../train/synthetic_images.hpp"
@@ -36,17 +37,9 @@ study::StudyOptions tiny_options(const std::string& out) {
     return o;
 }
 
-std::string read_text(const std::string& path) {
-    std::ifstream f(path);
-    BOOST_REQUIRE_MESSAGE(f.good(), "cannot read " + path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
-
 // CSV rows as column-name -> value maps.
 std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
-    std::istringstream in(read_text(path));
+    std::istringstream in(test::slurp_required(path));
     auto split = [](const std::string& line) {
         std::vector<std::string> v;
         std::stringstream ss(line);
@@ -152,7 +145,7 @@ BOOST_AUTO_TEST_CASE(tiny_study_end_to_end) {
     const auto files = study::write_study_report(o, res, out);
 
     // results.json: one entry per run, accuracies are fractions
-    const auto j = nlohmann::json::parse(read_text(out + "/results.json"));
+    const auto j = nlohmann::json::parse(test::slurp_required(out + "/results.json"));
     BOOST_REQUIRE_EQUAL(j.at("runs").size(), 4u);
     std::set<std::string> ids;
     for (const auto& r : j.at("runs")) {
@@ -175,7 +168,7 @@ BOOST_AUTO_TEST_CASE(tiny_study_end_to_end) {
     BOOST_TEST(read_csv(out + "/corruptions.csv").size() == 4u * 4);
 
     // report.md: headers, one row per method, the table's mean +- std recomputed from runs.csv
-    const std::string md = read_text(out + "/report.md");
+    const std::string md = test::slurp_required(out + "/report.md");
     for (const char* h : {"# Oversmoothing study", "## Clean test accuracy (%), method x depth",
                           "## Corrupted test accuracy (%), method x severity", "## Last-layer token cosine similarity",
                           "## Last-layer diagnostics at depth 1", "## Plots", "Command: `test`"})
@@ -224,7 +217,7 @@ BOOST_AUTO_TEST_CASE(tiny_study_end_to_end) {
     }
     const std::string no_plots = tmp / "no_plots";
     study::write_study_report(o, res, no_plots, false);
-    BOOST_TEST(read_text(no_plots + "/report.md").find("Plots skipped") != std::string::npos);
+    BOOST_TEST(test::slurp_required(no_plots + "/report.md").find("Plots skipped") != std::string::npos);
 
     // ---- second invocation: everything is skipped, result files untouched ----
     const auto before = result_mtimes(out);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "../data/slurp.hpp"
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
 #include "../train/synthetic_images.hpp"
@@ -19,14 +20,6 @@ using namespace prism;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    BOOST_REQUIRE_MESSAGE(f.good(), "cannot read " + path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
 
 study::StudyOptions tiny(const std::string& out, std::int64_t seeds) {
     study::StudyOptions o;
@@ -177,7 +170,7 @@ BOOST_AUTO_TEST_CASE(tiny_study_records_knobs_spectra_curves_and_paired_stats) {
     study::write_study_report(o, res, out, false);
 
     // settings.json records the knobs; the checkpoint has no qkv bias
-    const auto settings = nlohmann::json::parse(slurp(out + "/runs/standard-d2-f1-s0/settings.json"));
+    const auto settings = nlohmann::json::parse(test::slurp_required(out + "/runs/standard-d2-f1-s0/settings.json"));
     BOOST_TEST(settings.at("qkv_bias") == false);
     BOOST_TEST(settings.at("init") == "matched");
     BOOST_TEST(settings.at("log_smoothing") == 2);
@@ -187,7 +180,7 @@ BOOST_AUTO_TEST_CASE(tiny_study_records_knobs_spectra_curves_and_paired_stats) {
     BOOST_TEST(ck.config.at("init") == "matched");
 
     // per block spectra and the smoothing curve in results.json
-    const auto j = nlohmann::json::parse(slurp(out + "/results.json"));
+    const auto j = nlohmann::json::parse(test::slurp_required(out + "/results.json"));
     for (const auto& r : j.at("runs")) {
         BOOST_REQUIRE_EQUAL(r.at("spectra").size(), 2u);  // depth 2
         BOOST_TEST(r.at("cos_curve").size() >= 2u);      // 72 images / 16 = 5 steps, probe every 2
@@ -203,7 +196,7 @@ BOOST_AUTO_TEST_CASE(tiny_study_records_knobs_spectra_curves_and_paired_stats) {
         }
     }
     // layers.csv carries the spectral columns for every block (not for the last layer)
-    const std::string layers = slurp(out + "/layers.csv");
+    const std::string layers = test::slurp_required(out + "/layers.csv");
     BOOST_TEST(layers.find("eig_h_min,eig_h_max,eig_h_max_abs_imag,neg_ln_gain_share,dc_dominant_h,dc_dominant_ln") !=
                std::string::npos);
     std::istringstream in(layers);
@@ -215,7 +208,7 @@ BOOST_AUTO_TEST_CASE(tiny_study_records_knobs_spectra_curves_and_paired_stats) {
     BOOST_TEST(empty == 6);
 
     // report: paired differences with intervals, the init and qkv bias stated
-    const std::string md = slurp(out + "/report.md");
+    const std::string md = test::slurp_required(out + "/report.md");
     BOOST_TEST(md.find("## Paired differences against standard attention") != std::string::npos);
     BOOST_TEST(md.find("qkv bias off") != std::string::npos);
     BOOST_TEST(md.find("init matched") != std::string::npos);
@@ -236,7 +229,7 @@ BOOST_AUTO_TEST_CASE(tiny_study_records_knobs_spectra_curves_and_paired_stats) {
         if (r.key.seed < 2) two.runs.push_back(r);
     const std::string out2 = tmp / "two";
     study::write_study_report(o2, two, out2, false);
-    const std::string md2 = slurp(out2 + "/report.md");
+    const std::string md2 = test::slurp_required(out2 + "/report.md");
     BOOST_TEST(md2.find("n = 2 seeds is too small") != std::string::npos);
     BOOST_TEST(md2.find("(n=2, no CI)") != std::string::npos);
 }

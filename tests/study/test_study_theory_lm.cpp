@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "../data/slurp.hpp"
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
 #include "../train/synthetic_images.hpp"
@@ -15,13 +16,6 @@ using namespace prism;
 namespace fs = std::filesystem;
 
 namespace {
-std::string slurp(const std::string& path) {
-    std::ifstream f(path);
-    BOOST_REQUIRE_MESSAGE(f.good(), "cannot read " + path);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-}
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 }  // namespace
 
@@ -51,9 +45,9 @@ BOOST_AUTO_TEST_CASE(init_check_measures_every_kind_before_and_after_steps) {
     BOOST_TEST(smooth > sharpen + 0.1, "smooth " << smooth << ", sharpen " << sharpen);
     BOOST_TEST(curves[0].at_init.back().hc_dc < curves[1].at_init.back().hc_dc);
     const auto files = study::write_init_check(o, curves, false);
-    const std::string csv = slurp(o.study.out_dir + "/init/curves.csv");
+    const std::string csv = test::slurp_required(o.study.out_dir + "/init/curves.csv");
     BOOST_TEST(lines(csv) == 1u + 2 * 2 * 9);  // header + kinds x phases x layers
-    const std::string md = slurp(o.study.out_dir + "/init/report.md");
+    const std::string md = test::slurp_required(o.study.out_dir + "/init/report.md");
     BOOST_TEST(md.find("| spectral-sharpen | 8 |") != std::string::npos, md);
     BOOST_TEST(md.find("Plots skipped") != std::string::npos);
 }
@@ -88,15 +82,15 @@ BOOST_AUTO_TEST_CASE(lm_study_reports_val_loss_and_diagnostics) {
         BOOST_TEST(r.layers.size() == 3u);
         BOOST_TEST(r.spectra.size() == 2u);
     }
-    const auto settings = nlohmann::json::parse(slurp(o.out_dir + "/runs/neutreno-d2-s0/settings.json"));
+    const auto settings = nlohmann::json::parse(test::slurp_required(o.out_dir + "/runs/neutreno-d2-s0/settings.json"));
     BOOST_TEST(settings.at("attention").at("alpha") == 0.4);  // the language default
     BOOST_TEST(settings.at("qkv_bias") == false);
     study::write_lm_report(o, runs, 1.0);
-    const std::string md = slurp(o.out_dir + "/report.md");
+    const std::string md = test::slurp_required(o.out_dir + "/report.md");
     BOOST_TEST(md.find("## Validation loss (nats/token; lower is better)") != std::string::npos);
     BOOST_TEST(md.find("n = 1 seeds is too small") != std::string::npos);
     BOOST_TEST(md.find("(n=1, no CI)") != std::string::npos);
-    BOOST_TEST(lines(slurp(o.out_dir + "/layers.csv")) == 1u + 2 * 3);
+    BOOST_TEST(lines(test::slurp_required(o.out_dir + "/layers.csv")) == 1u + 2 * 3);
     // a restart skips both runs with the same numbers
     const auto again = study::run_lm_study(o);
     BOOST_TEST(again[1].val_loss == runs[1].val_loss);

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../data/slurp.hpp"
 #include "../data/tmpdir.hpp"
 #include "../helpers.hpp"
 #include "jsonl_records.hpp"
@@ -23,12 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using test::slurp;
 
 bool all_finite(const io::Checkpoint& c) {
     for (const auto& [name, t] : c.model)
