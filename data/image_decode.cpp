@@ -37,8 +37,6 @@
 namespace prism::data::detail {
 namespace {
 
-bool is_jpeg(const std::uint8_t* b, std::size_t n) { return n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
-
 // ---- JPEG (libjpeg-turbo) ---------------------------------------------------------------------
 
 // libjpeg reports a fatal error through error_exit, which must not return: it jumps back to the
@@ -122,6 +120,8 @@ std::string stb_reason() {
 }
 
 }  // namespace
+
+bool is_jpeg(const std::uint8_t* b, std::size_t n) { return n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF; }
 
 std::string image_info(const std::uint8_t* bytes, std::size_t n, DecodedImage& out) {
     if (is_jpeg(bytes, n)) return with_jpeg(bytes, n, 0, out);

@@ -15,6 +15,9 @@ struct DecodedImage {
     int file_channels = 0;  // the file's own channel count (pixels has what was asked for)
 };
 
+// A JPEG by its first bytes (SOI, then a marker): these go to libjpeg, the rest to stb.
+bool is_jpeg(const std::uint8_t* bytes, std::size_t n);
+
 // Reads an encoded image's size (and channel count) without decoding its pixels: into out's
 // width, height, file_channels. Returns "" or why the file cannot be read.
 std::string image_info(const std::uint8_t* bytes, std::size_t n, DecodedImage& out);

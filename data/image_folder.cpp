@@ -23,48 +23,38 @@ static bool is_image_file(const fs::path& p) {
 // maxval 256, overflowed a heap buffer in stbi__convert_16_to_8; found by fuzz/).
 static bool is_png_jpeg_bmp(const std::vector<std::uint8_t>& b) {
     return (b.size() >= 4 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') ||
-           (b.size() >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) || (b.size() >= 2 && b[0] == 'B' && b[1] == 'M');
+           detail::is_jpeg(b.data(), b.size()) || (b.size() >= 2 && b[0] == 'B' && b[1] == 'M');
 }
 
-// stb_image also trusts a PNG chunk's length before it checks the bytes exist: an 83-byte file
-// declaring a 1.4 GB IDAT chunk made it allocate 1.4 GB (found by fuzz/). Chunks must fit.
 static bool is_png(const std::vector<std::uint8_t>& b) {
     static const std::uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     return b.size() >= 8 && std::equal(sig, sig + 8, b.begin());
 }
 
-// The big-endian length of the PNG chunk at pos (its first 4 bytes).
-static std::size_t png_chunk_length(const std::vector<std::uint8_t>& b, std::size_t pos) {
-    return (std::size_t(b[pos]) << 24) | (std::size_t(b[pos + 1]) << 16) | (std::size_t(b[pos + 2]) << 8) | b[pos + 3];
-}
-
-static bool png_chunks_fit(const std::vector<std::uint8_t>& b) {
+// One walk over a PNG's chunks up to IEND, before stb sees the file:
+//  - stb_image trusts a chunk's length before it checks the bytes exist: an 83-byte file
+//    declaring a 1.4 GB IDAT chunk made it allocate 1.4 GB (found by fuzz/). Every chunk must
+//    fit in the file, else false.
+//  - A zero-length IDAT chunk is valid PNG (no data), but when it comes before any non-empty one,
+//    Debian's stb_image 2.27 copies its 0 bytes into a buffer it has not allocated yet:
+//    memcpy(NULL, ..., 0), undefined behaviour (UBSan, found by fuzz/: `regress_png_empty_idat`).
+//    Such chunks are dropped (12 bytes each: length, type, CRC), which leaves the image unchanged.
+// Not a PNG: true, untouched.
+static bool png_chunks_fit_without_empty_idat(std::vector<std::uint8_t>& b) {
     if (!is_png(b)) return true;
     for (std::size_t pos = 8; pos + 8 <= b.size();) {
-        const std::size_t len = png_chunk_length(b, pos);
+        const std::size_t len =
+            (std::size_t(b[pos]) << 24) | (std::size_t(b[pos + 1]) << 16) | (std::size_t(b[pos + 2]) << 8) | b[pos + 3];
         if (len > b.size() - pos - 8) return false;  // data (+ CRC) runs past the end of the file
-        if (std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IEND")) break;
-        pos += 12 + len;
-    }
-    return true;
-}
-
-// A zero-length IDAT chunk is valid PNG (no data), but when it comes before any non-empty one,
-// Debian's stb_image 2.27 copies its 0 bytes into a buffer it has not allocated yet:
-// memcpy(NULL, ..., 0), undefined behaviour (UBSan, found by fuzz/: `regress_png_empty_idat`).
-// Dropping such chunks (12 bytes each: length, type, CRC) leaves the image unchanged.
-// Call after png_chunks_fit: every chunk up to IEND is known to be inside the file.
-static void drop_empty_png_idat(std::vector<std::uint8_t>& b) {
-    if (!is_png(b)) return;
-    for (std::size_t pos = 8; pos + 8 <= b.size();) {
-        const std::size_t len = png_chunk_length(b, pos);
-        if (std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IEND")) break;
-        if (len == 0 && std::equal(b.begin() + pos + 4, b.begin() + pos + 8, "IDAT")) {
+        const auto type = b.begin() + pos + 4;
+        if (std::equal(type, type + 4, "IEND")) break;
+        if (len == 0 && std::equal(type, type + 4, "IDAT")) {
             b.erase(b.begin() + pos, b.begin() + std::min(b.size(), pos + 12));
             continue;
         }
         pos += 12 + len;
     }
+    return true;
 }
 
 // An uncompressed BMP holds its pixels as rows of ceil(width x bits / 32) 4-byte words from the
@@ -103,8 +93,7 @@ static std::uint64_t jpeg_min_bytes(int w, int h) {
     return (static_cast<std::uint64_t>(w + 7) / 8) * (static_cast<std::uint64_t>(h + 7) / 8) / 8;
 }
 static bool jpeg_data_covers(const std::vector<std::uint8_t>& b, int w, int h) {
-    const bool jpeg = b.size() >= 2 && b[0] == 0xFF && b[1] == 0xD8;
-    return !jpeg || b.size() >= jpeg_min_bytes(w, h);
+    return !detail::is_jpeg(b.data(), b.size()) || b.size() >= jpeg_min_bytes(w, h);
 }
 
 // Larger images are refused before decoding: stb allocates width x height x channels from the
@@ -115,9 +104,8 @@ constexpr std::int64_t kMaxImagePixels = std::int64_t{8192} * 8192;
 std::vector<std::uint8_t> load_image(const std::string& path, const ImageFolderOptions& opt) {
     std::vector<std::uint8_t> bytes = read_file(path, "load_image", kMaxImageBytes);
     if (!is_png_jpeg_bmp(bytes)) throw Error("load_image", path, ": cannot decode image (not a PNG, JPEG or BMP file)");
-    if (!png_chunks_fit(bytes))
+    if (!png_chunks_fit_without_empty_idat(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt PNG: a chunk runs past the end of the file)");
-    drop_empty_png_idat(bytes);
     if (!bmp_pixels_fit(bytes))
         throw Error("load_image", path, ": cannot decode image (corrupt BMP: its pixel rows run past the end of the file)");
     detail::DecodedImage img;
