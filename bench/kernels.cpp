@@ -18,6 +18,7 @@
 #include "prism/nn/block.hpp"
 #include "prism/ops/attention.hpp"
 #include "prism/ops/elementwise.hpp"
+#include "prism/ops/layer_norm.hpp"
 #include "prism/ops/gemm.hpp"
 #include "prism/ops/matmul.hpp"
 #include "prism/ops/qr.hpp"
@@ -157,6 +158,19 @@ int run_kernels(int reps) {
         gbs("gelu_tanh", 8, [&] { ops::gelu_tanh(a); });
         gbs("gelu backward (erf)", 12, [&] { ops::gelu_backward(a, c); });
         // TODO: fused bias+GELU and residual-add+layer-norm once they exist in ops/.
+    }
+    {
+        // layer norm at the ViT-Ti shape (B*T = 6400 rows of C = 192): forward reads x, writes y;
+        // backward reads gy and x, writes dx (dweight and dbias are in the same pass)
+        const std::int64_t R = 6400, C = 192;
+        Tensor x = Tensor::randn({R, C}, gen), gy = Tensor::randn({R, C}, gen);
+        Tensor w = Tensor::randn({C}, gen), b = Tensor::randn({C}, gen);
+        const auto fwd = ops::layer_norm(x, w, b, 1e-5);
+        const double n = double(R) * double(C);
+        const double tf = median_seconds(reps, [&] { ops::layer_norm(x, w, b, 1e-5); });
+        row("layer norm forward", "(6400, 192)", tf, fmt("%.1f GB/s", 8 * n / tf * 1e-9));
+        const double tb = median_seconds(reps, [&] { ops::layer_norm_backward(gy, x, w, b, fwd.mean, fwd.rstd); });
+        row("layer norm backward", "(6400, 192)", tb, fmt("%.1f GB/s", 12 * n / tb * 1e-9));
     }
 
     std::printf("\nQR (Householder, one per spectral-attention layer and step)\n");

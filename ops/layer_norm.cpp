@@ -98,61 +98,71 @@ void layer_norm_rows_backward(const T* gy, const T* x, const T* w, const T* mean
                               std::int64_t R, std::int64_t C) {
     using B = simd::batch<T>;
     constexpr std::int64_t S = B::size;
-    // dx row by row: dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = gy * w
-    parallel_for(0, R, row_grain(C), [&](std::int64_t lo, std::int64_t hi) {
+    // Rows in fixed chunks of `rows` (a function of C alone). dx row by row:
+    //   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)),  g = gy * w,  xhat = (x - mean) * rstd
+    // and, in the same pass, each chunk sums gy * xhat and gy over its rows into its own
+    // partial (C values each); dweight/dbias add the partials in chunk order, so the result
+    // depends on the shape alone, not on the thread count.
+    const std::int64_t rows = row_grain(C), chunks = (R + rows - 1) / rows;
+    const bool param_grads = dw || db;
+    std::vector<T> part_w(param_grads ? static_cast<std::size_t>(chunks * C) : 0, T(0));
+    std::vector<T> part_b(param_grads ? static_cast<std::size_t>(chunks * C) : 0, T(0));
+    parallel_for(0, chunks, 1, [&](std::int64_t lo, std::int64_t hi) {
         std::vector<T> g(C);
-        for (std::int64_t r = lo; r < hi; ++r) {
-            const T* xr = x + r * C;
-            const T* gr = gy + r * C;
-            const B vm(mean[r]), vr(rstd[r]);
-            B sg(T(0)), sgx(T(0));
-            std::int64_t i = 0;
-            for (; i + S <= C; i += S) {
-                B gi = B::load_unaligned(gr + i);
-                if (w) gi *= B::load_unaligned(w + i);
-                gi.store_unaligned(g.data() + i);
-                sg += gi;
-                sgx = xsimd::fma(gi, (B::load_unaligned(xr + i) - vm) * vr, sgx);
-            }
-            T a = xsimd::hadd(sg), c = xsimd::hadd(sgx);
-            for (; i < C; ++i) {
-                g[i] = w ? gr[i] * w[i] : gr[i];
-                a += g[i];
-                c += g[i] * (xr[i] - mean[r]) * rstd[r];
-            }
-            a /= T(C);
-            c /= T(C);
-            const B va(a), vc(c);
-            T* dr = dx + r * C;
-            for (i = 0; i + S <= C; i += S) {
-                const B xh = (B::load_unaligned(xr + i) - vm) * vr;
-                (vr * (B::load_unaligned(g.data() + i) - va - xh * vc)).store_unaligned(dr + i);
-            }
-            for (; i < C; ++i) dr[i] = rstd[r] * (g[i] - a - (xr[i] - mean[r]) * rstd[r] * c);
-        }
-    });
-    if (!dw && !db) return;
-    // dweight/dbias: parallel over column blocks, each summing all rows in order, so the
-    // result does not depend on the thread count.
-    const std::int64_t blk = 64;
-    parallel_for(0, (C + blk - 1) / blk, 1, [&](std::int64_t lo, std::int64_t hi) {
-        for (std::int64_t cb = lo; cb < hi; ++cb) {
-            const std::int64_t c0 = cb * blk, c1 = std::min(C, c0 + blk);
-            for (std::int64_t c = c0; c < c1; ++c) {
-                if (dw) dw[c] = 0;
-                if (db) db[c] = 0;
-            }
-            for (std::int64_t r = 0; r < R; ++r) {
+        for (std::int64_t ch = lo; ch < hi; ++ch) {
+            T* pw = param_grads ? part_w.data() + ch * C : nullptr;  // (C,) this chunk's sum of gy * xhat
+            T* pb = param_grads ? part_b.data() + ch * C : nullptr;  // (C,) this chunk's sum of gy
+            for (std::int64_t r = ch * rows; r < std::min(R, (ch + 1) * rows); ++r) {
                 const T* xr = x + r * C;
                 const T* gr = gy + r * C;
-                const T m = mean[r], rs = rstd[r];
-                for (std::int64_t c = c0; c < c1; ++c) {
-                    if (dw) dw[c] += gr[c] * (xr[c] - m) * rs;
-                    if (db) db[c] += gr[c];
+                const B vm(mean[r]), vr(rstd[r]);
+                B sg(T(0)), sgx(T(0));
+                std::int64_t i = 0;
+                for (; i + S <= C; i += S) {
+                    const B gyi = B::load_unaligned(gr + i);
+                    const B xh = (B::load_unaligned(xr + i) - vm) * vr;
+                    const B gi = w ? gyi * B::load_unaligned(w + i) : gyi;
+                    gi.store_unaligned(g.data() + i);
+                    sg += gi;
+                    sgx = xsimd::fma(gi, xh, sgx);
+                    if (param_grads) {
+                        xsimd::fma(gyi, xh, B::load_unaligned(pw + i)).store_unaligned(pw + i);
+                        (B::load_unaligned(pb + i) + gyi).store_unaligned(pb + i);
+                    }
                 }
+                T a = xsimd::hadd(sg), c = xsimd::hadd(sgx);
+                for (; i < C; ++i) {
+                    const T xh = (xr[i] - mean[r]) * rstd[r];
+                    g[i] = w ? gr[i] * w[i] : gr[i];
+                    a += g[i];
+                    c += g[i] * xh;
+                    if (param_grads) {
+                        pw[i] += gr[i] * xh;
+                        pb[i] += gr[i];
+                    }
+                }
+                a /= T(C);
+                c /= T(C);
+                const B va(a), vc(c);
+                T* dr = dx + r * C;
+                for (i = 0; i + S <= C; i += S) {
+                    const B xh = (B::load_unaligned(xr + i) - vm) * vr;
+                    (vr * (B::load_unaligned(g.data() + i) - va - xh * vc)).store_unaligned(dr + i);
+                }
+                for (; i < C; ++i) dr[i] = rstd[r] * (g[i] - a - (xr[i] - mean[r]) * rstd[r] * c);
             }
         }
     });
+    if (!param_grads) return;
+    for (std::int64_t c = 0; c < C; ++c) {
+        if (dw) dw[c] = 0;
+        if (db) db[c] = 0;
+    }
+    for (std::int64_t ch = 0; ch < chunks; ++ch)  // (C,) vectors, added in chunk order
+        for (std::int64_t c = 0; c < C; ++c) {
+            if (dw) dw[c] += part_w[ch * C + c];
+            if (db) db[c] += part_b[ch * C + c];
+        }
 }
 
 #define PRISM_LN_INST(NS, T)                                                                                 \

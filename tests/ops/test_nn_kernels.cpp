@@ -3,6 +3,7 @@
 
 #include "../helpers.hpp"
 #include "prism/autograd/fn_nn.hpp"
+#include "prism/core/runtime.hpp"
 #include "prism/ops/attention.hpp"
 #include "prism/ops/cross_entropy.hpp"
 #include "prism/ops/dropout.hpp"
@@ -82,6 +83,33 @@ BOOST_AUTO_TEST_CASE(layer_norm_matches_reference) {
             BOOST_TEST(max_diff(dw, dwr) < 1e-4, "C=" << C);
             BOOST_TEST(max_diff(db, dbr) < 1e-4, "C=" << C);
         }
+}
+
+// dweight/dbias are summed in fixed chunks of rows: many chunks (R = 1000 rows) still match
+// the reference, and 1 and 2 threads give the same bits.
+BOOST_AUTO_TEST_CASE(layer_norm_backward_many_rows_is_thread_independent) {
+    const std::int64_t R = 1000;
+    for (std::int64_t C : {7, 192}) {
+        const auto x = randn_vec(R * C, C + 3, 2.0f), gy = randn_vec(R * C, C + 4, 1.0f), w = randn_vec(C, C + 5, 1.0f);
+        std::vector<float> m(R), rs(R), y(R * C);
+        ops::layer_norm_rows<float>(x.data(), w.data(), nullptr, y.data(), m.data(), rs.data(), R, C, 1e-5f);
+        std::vector<float> dxr(R * C), dwr(C), dbr(C);
+        ops::ref::layer_norm_rows_backward<float>(gy.data(), x.data(), w.data(), m.data(), rs.data(), dxr.data(),
+                                                  dwr.data(), dbr.data(), R, C);
+        std::vector<float> dx[2], dw[2], db[2];
+        for (int t : {1, 2}) {
+            const int saved = runtime::num_threads();
+            runtime::set_num_threads(t);
+            dx[t - 1].resize(R * C), dw[t - 1].resize(C), db[t - 1].resize(C);
+            ops::layer_norm_rows_backward<float>(gy.data(), x.data(), w.data(), m.data(), rs.data(), dx[t - 1].data(),
+                                                 dw[t - 1].data(), db[t - 1].data(), R, C);
+            runtime::set_num_threads(saved);
+        }
+        BOOST_TEST(max_diff(dx[0], dxr) < 1e-3, "C=" << C);
+        BOOST_TEST(max_diff(dw[0], dwr) < 1e-2, "C=" << C);  // sums of 1000 terms of size ~1
+        BOOST_TEST(max_diff(db[0], dbr) < 1e-2, "C=" << C);
+        BOOST_TEST((dx[0] == dx[1] && dw[0] == dw[1] && db[0] == db[1]), "C=" << C);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(cross_entropy_matches_reference) {
