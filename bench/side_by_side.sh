@@ -4,8 +4,11 @@
 #
 #   bench/side_by_side.sh vit|gpt [--pairs N] [--steps N] [-- extra options for both, e.g. --patch 2]
 #
-# 1. Builds prism (release) and picks each side's thread count: a short run at 1 and at every
-#    count up to nproc; the faster training throughput wins.
+# 1. Builds prism (release) and picks each side's thread setting by short runs; the faster
+#    training throughput wins. prism: --threads 1..nproc. PyTorch: every pair of intra-op threads
+#    (torch.set_num_threads) and BLAS threads (OPENBLAS_NUM_THREADS / BLIS_NUM_THREADS) in
+#    1..nproc, because OpenBLAS's pthread build starts nproc threads of its own whatever
+#    torch.set_num_threads says.
 # 2. PyTorch's BLAS: Debian's python3-torch uses the libblas.so.3 alternative. If that is BLIS,
 #    PyTorch gets BLIS's slow `generic` kernels on this CPU (docs/performance.md). So: when
 #    OpenBLAS's pthread build is installed (libopenblas0-pthread) the PyTorch process loads it
@@ -45,14 +48,22 @@ fi
 
 field() { "$PY" -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
 run_prism() { "$PRISM" --threads "$1" bench "$MODEL" --steps "$2" --json "${EXTRA[@]}"; }
-run_torch() { "${TORCH_ENV[@]}" "$PY" "$TORCH_PY" "$MODEL" --threads "$1" --steps "$2" "${EXTRA[@]}"; }
+# run_torch INTRA:BLAS STEPS: torch.set_num_threads(INTRA), BLAS threads BLAS
+run_torch() {
+  "${TORCH_ENV[@]}" "OPENBLAS_NUM_THREADS=${1#*:}" "BLIS_NUM_THREADS=${1#*:}" \
+    "$PY" "$TORCH_PY" "$MODEL" --threads "${1%:*}" --steps "$2" "${EXTRA[@]}"
+}
 
-best_threads() {  # best_threads prism|torch -> thread count with the highest training throughput
-  local side="$1" best=1 best_v=0 n v
+best_threads() {  # best_threads prism|torch -> the setting with the highest training throughput
+  local side="$1" best="" best_v=0 n b v settings=()
   for n in $(seq 1 "$(nproc)"); do
+    if [ "$side" = prism ]; then settings+=("$n"); else for b in $(seq 1 "$(nproc)"); do settings+=("$n:$b"); done; fi
+  done
+  for n in "${settings[@]}"; do
     v=$("run_$side" "$n" 3 | field train_samples_per_s)
-    echo "  $side --threads $n: $v samples/s (short run)" >&2
-    if "$PY" -c "import sys; sys.exit(0 if $v > $best_v else 1)"; then best=$n best_v=$v; fi
+    if [ "$side" = prism ]; then echo "  prism --threads $n: $v samples/s (short run)" >&2
+    else echo "  PyTorch intra-op threads ${n%:*}, BLAS threads ${n#*:}: $v samples/s (short run)" >&2; fi
+    if [ -z "$best" ] || "$PY" -c "import sys; sys.exit(0 if $v > $best_v else 1)"; then best=$n best_v=$v; fi
   done
   echo "$best"
 }
@@ -61,24 +72,28 @@ echo "side by side: $MODEL ${EXTRA[*]}, $PAIRS pairs of $STEPS timed steps; $(da
 echo "PyTorch BLAS: $TORCH_BLAS_NOTE"
 PT=$(best_threads prism)
 TT=$(best_threads torch)
-echo "threads: prism $PT, PyTorch $TT"
+echo "threads: prism $PT; PyTorch intra-op ${TT%:*}, BLAS ${TT#*:}"
 
-P_TRAIN=() T_TRAIN=() P_INF=() T_INF=()
+P_TRAIN=() T_TRAIN=() P_INF=() T_INF=() P_MFU=() P_PEAK=() P_RSS=() T_RSS=() T_GF=()
 for i in $(seq 1 "$PAIRS"); do
   pj=$(run_prism "$PT" "$STEPS")
   tj=$(run_torch "$TT" "$STEPS")
   P_TRAIN+=("$(echo "$pj" | field train_samples_per_s)"); P_INF+=("$(echo "$pj" | field infer_samples_per_s)")
   T_TRAIN+=("$(echo "$tj" | field train_samples_per_s)"); T_INF+=("$(echo "$tj" | field infer_samples_per_s)")
+  P_MFU+=("$(echo "$pj" | field mfu)"); P_PEAK+=("$(echo "$pj" | field sgemm_peak_gflops)")
+  P_RSS+=("$(echo "$pj" | field peak_rss_mb)"); T_RSS+=("$(echo "$tj" | field peak_rss_mb)")
+  T_GF+=("$(echo "$tj" | field achieved_gflops)")
   [ "$i" = 1 ] && echo "PyTorch mapped: $(echo "$tj" | field blas)"
-  printf 'pair %d: prism train %8.2f infer %8.2f samples/s (MFU %.0f%%) | PyTorch train %8.2f infer %8.2f samples/s\n' \
-    "$i" "${P_TRAIN[-1]}" "${P_INF[-1]}" "$(echo "$pj" | field mfu | awk '{print 100*$1}')" "${T_TRAIN[-1]}" "${T_INF[-1]}"
+  printf 'pair %d: prism train %8.2f infer %8.2f samples/s (MFU %.0f%% of %.0f GFLOP/s) | PyTorch train %8.2f infer %8.2f samples/s\n' \
+    "$i" "${P_TRAIN[-1]}" "${P_INF[-1]}" "$(echo "${P_MFU[-1]}" | awk '{print 100*$1}')" "${P_PEAK[-1]}" "${T_TRAIN[-1]}" "${T_INF[-1]}"
 done
 
 "$PY" - "$MODEL" "${P_TRAIN[*]}" "${T_TRAIN[*]}" "${P_INF[*]}" "${T_INF[*]}" "$(echo "$pj" | field tokens_per_step)" \
-  "$(echo "$pj" | field batch)" <<'PYEOF'
+  "$(echo "$pj" | field batch)" "${P_MFU[*]}" "${P_PEAK[*]}" "${P_RSS[*]}" "${T_RSS[*]}" "${T_GF[*]}" <<'PYEOF'
 import statistics, sys
-model, pt, tt, pi, ti, tok, batch = sys.argv[1:]
-pt, tt, pi, ti = ([float(v) for v in s.split()] for s in (pt, tt, pi, ti))
+model, pt, tt, pi, ti, tok, batch, mfu, peak, prss, trss, tgf = sys.argv[1:]
+pt, tt, pi, ti, mfu, peak, prss, trss, tgf = ([float(v) for v in s.split()]
+                                              for s in (pt, tt, pi, ti, mfu, peak, prss, trss, tgf))
 tpr = float(tok) / float(batch)  # tokens per sample
 med = statistics.median
 ratios = [a / b for a, b in zip(pt, tt)]
@@ -86,4 +101,8 @@ print(f"median training:  prism {med(pt):.2f} samples/s ({med(pt) * tpr:.0f} tok
       f"PyTorch {med(tt):.2f} samples/s ({med(tt) * tpr:.0f} tokens/s); ratio of medians {med(pt) / med(tt):.2f}x, "
       f"median of per-pair ratios {med(ratios):.2f}x")
 print(f"median inference: prism {med(pi):.2f} samples/s, PyTorch {med(ti):.2f} samples/s; ratio {med(pi) / med(ti):.2f}x")
+print(f"prism MFU: median {100 * med(mfu):.1f}% (per run {', '.join(f'{100 * m:.0f}%' for m in mfu)}) "
+      f"of the sgemm peak measured in each run (median {med(peak):.0f} GFLOP/s)")
+print(f"PyTorch achieved {med(tgf):.0f} GFLOP/s of model FLOPs: {med(tgf) / med(peak):.0%} of prism's median peak")
+print(f"peak resident memory: prism {med(prss):.0f} MB, PyTorch {med(trss):.0f} MB")
 PYEOF

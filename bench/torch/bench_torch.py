@@ -163,6 +163,7 @@ def main():
         "framework": "pytorch", "version": torch.__version__, "model": a.model,
         "threads": torch.get_num_threads(), "blas": blas_in_use(),
         "blis_arch_type": os.environ.get("BLIS_ARCH_TYPE"),
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("BLIS_NUM_THREADS") or "default",
         "steps": a.steps, "batch": B, "tokens_per_step": tokens, "step_ms": st * 1e3,
         "train_samples_per_s": B / st, "train_tokens_per_s": tokens / st,
         "infer_samples_per_s": B / it, "infer_tokens_per_s": tokens / it,
