@@ -125,10 +125,11 @@ nlohmann::json run(const std::string& model, Workload& w, int steps, int warmup,
         po += s.opt;
     }
     timers::enable(false);
-    std::map<std::string, double> fwd_kind, bwd_kind;
+    std::map<std::string, double> fwd_kind, bwd_kind, by_op;  // by_op: "forward/gelu" -> ms per step
     double alloc = 0, fwd_sum = 0, bwd_sum = 0;
     for (const auto& [label, sec] : timers::totals()) {
         const double ms = sec / prof * 1e3;
+        by_op[label] = ms;
         if (label.rfind("forward/", 0) == 0) {
             fwd_kind[kind_of(label.substr(8))] += ms;
             fwd_sum += ms;
@@ -173,6 +174,7 @@ nlohmann::json run(const std::string& model, Workload& w, int steps, int warmup,
           {"profiled_steps", prof},
           {"forward_by_kind", fwd_kind},
           {"backward_by_kind", bwd_kind},
+          {"by_op", by_op},
           {"optimizer_step", po / prof * 1e3},
           {"allocation", alloc}}},
     };

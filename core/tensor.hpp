@@ -127,6 +127,7 @@ class Tensor {
     Tensor t() const;  // transpose of a 2-d tensor
     Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
     Tensor select(std::int64_t dim, std::int64_t index) const;  // removes dim
+    std::vector<Tensor> unbind(std::int64_t dim = 0) const;      // every select(dim, i), one backward
     Tensor expand(const Shape& shape) const;                     // -1 keeps a size
     Tensor squeeze(std::int64_t dim) const;
     Tensor unsqueeze(std::int64_t dim) const;

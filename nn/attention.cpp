@@ -21,10 +21,15 @@ MultiHeadSelfAttention::MultiHeadSelfAttention(const AttentionConfig& cfg, const
 std::array<Tensor, 3> MultiHeadSelfAttention::project_qkv(const Tensor& x) {
     if (x.dim() != 3 || x.size(2) != dim)
         throw Error("attention", "input ", shape_str(x.shape()), " is not (B, T, ", dim, ")");
-    const std::int64_t B = x.size(0), T = x.size(1);
-    // (B, T, 3C) -> (B, T, 3, NH, HS) -> (3, B, NH, T, HS)
-    Tensor qkv5 = qkv->forward(x).reshape({B, T, 3, heads, head_size}).permute({2, 0, 3, 1, 4});
-    return {qkv5.select(0, 0), qkv5.select(0, 1), qkv5.select(0, 2)};
+    const std::vector<Tensor> h = split_heads(qkv->forward(x), 3, heads, head_size);
+    return {h[0], h[1], h[2]};
+}
+
+std::vector<Tensor> split_heads(const Tensor& packed, std::int64_t n, std::int64_t heads, std::int64_t head_size) {
+    PRISM_CHECK(packed.dim() == 3 && packed.size(2) == n * heads * head_size, "split_heads", "projection ",
+                shape_str(packed.shape()), " is not (B, T, ", n * heads * head_size, ")");
+    // (B, T, n*C) -> (B, T, n, NH, HS) -> (n, B, NH, T, HS)
+    return packed.reshape({packed.size(0), packed.size(1), n, heads, head_size}).permute({2, 0, 3, 1, 4}).unbind(0);
 }
 
 Tensor Attention::attend_heads(const Tensor& q, const Tensor& k, const Tensor& v, bool causal, double attn_drop,

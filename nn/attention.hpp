@@ -126,6 +126,11 @@ class MultiHeadSelfAttention : public Attention {
     Tensor project_out(const Tensor& heads_out);
 };
 
+// A packed projection (B, T, n*C) as n head tensors (B, NH, T, HS), C = NH*HS: views of its
+// (n, B, NH, T, HS) permutation, unbound by one node so that one backward writes all their
+// gradients into one (B, T, n*C) gradient (Tensor::unbind).
+std::vector<Tensor> split_heads(const Tensor& packed, std::int64_t n, std::int64_t heads, std::int64_t head_size);
+
 using AttentionFactory = std::function<std::shared_ptr<Attention>(const AttentionConfig&, const AttentionArgs&)>;
 
 // The registered kinds, "standard" first (nn/attention_registry.hpp registers them).

@@ -96,9 +96,8 @@ Tensor SVFormerAttention::forward(const Tensor& x, AttentionContext& ctx) {
     if (x.dim() != 3 || x.size(2) != dim)
         throw Error("svformer", "input ", shape_str(x.shape()), " is not (B, T, ", dim, ")");
     const std::int64_t B = x.size(0), T = x.size(1);
-    // (B, T, 2C) -> (B, T, 2, NH, HS) -> (2, B, NH, T, HS)
-    Tensor qk5 = qk->forward(x).reshape({B, T, 2, heads, head_size}).permute({2, 0, 3, 1, 4});
-    Tensor q = qk5.select(0, 0), k = qk5.select(0, 1);
+    const std::vector<Tensor> qk_heads = split_heads(qk->forward(x), 2, heads, head_size);  // (B, NH, T, HS) each
+    Tensor q = qk_heads[0], k = qk_heads[1];
     const Tensor& v = first_values("svformer", ctx, layer_index, q.shape());
     Tensor o = attend_heads(q, k, v, config.causal, config.attn_drop, gen);
     // (B, NH, T, HS) -> (B, T, C) -> proj

@@ -70,9 +70,8 @@ Tensor SpectralAttention::forward(const Tensor& x, AttentionContext& ctx) {
     if (x.dim() != 3 || x.size(2) != dim)
         throw Error(mode_name(mode), "input ", shape_str(x.shape()), " is not (B, T, ", dim, ")");
     const std::int64_t B = x.size(0), T = x.size(1);
-    // (B, T, 2C) -> (B, T, 2, NH, HS) -> (2, B, NH, T, HS)
-    Tensor qk5 = qk->forward(x).reshape({B, T, 2, heads, head_size}).permute({2, 0, 3, 1, 4});
-    Tensor q = qk5.select(0, 0), k = qk5.select(0, 1);
+    const std::vector<Tensor> qk_heads = split_heads(qk->forward(x), 2, heads, head_size);  // (B, NH, T, HS) each
+    Tensor q = qk_heads[0], k = qk_heads[1];
     Tensor VH = basis();       // (C, C)
     Tensor lam = eigenvalues();  // (C)
     // v = x V_H: (B, T, C) -> (B, T, NH, HS) -> (B, NH, T, HS)

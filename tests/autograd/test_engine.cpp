@@ -1,4 +1,5 @@
 #include "../helpers.hpp"
+#include "prism/autograd/fn_elementwise.hpp"
 #include "prism/autograd/grad_mode.hpp"
 #include "prism/autograd/node.hpp"
 
@@ -14,6 +15,41 @@ BOOST_AUTO_TEST_CASE(view_gradients_flow_back) {
     CHECK_GRAD([](const std::vector<Tensor>& in) { return in[0].permute({1, 0}).contiguous(); }, {x});
     Tensor y = test::leaf64_t(3, 4, 2);  // non-contiguous leaf
     CHECK_GRAD([](const std::vector<Tensor>& in) { return in[0].reshape({2, 6}); }, {y});
+}
+
+// unbind: one backward node gathers the slices' gradients, including slices that get none
+// (out[1] below) and a slice used twice; a permuted input gets its gradient in its own layout.
+BOOST_AUTO_TEST_CASE(unbind_gradients) {
+    Tensor x = test::leaf64({3, 2, 4}, 5);
+    CHECK_GRAD([](const std::vector<Tensor>& in) { return in[0].unbind(0)[2]; }, {x});
+    CHECK_GRAD(
+        [](const std::vector<Tensor>& in) {
+            const auto s = in[0].unbind(1);  // 2 slices of (3, 4)
+            return mul(s[0], s[0]) + s[1].t().reshape({12}).reshape({3, 4}) * 3.0;
+        },
+        {x});
+    CHECK_GRAD(
+        [](const std::vector<Tensor>& in) {
+            const auto s = in[0].reshape({2, 3, 4}).permute({1, 0, 2}).unbind(0);  // 3 of (2, 4), 1 unused
+            return mul(s[0], s[2]) + s[2];
+        },
+        {x});
+    // the same gradient as three select()s, bit for bit
+    Tensor base = test::leaf64({2, 5, 3, 4}, 6);
+    auto loss = [](const std::vector<Tensor>& qkv) { return sum(mul(qkv[0], qkv[1]) + qkv[2] * 2.0); };
+    Tensor p = base.permute({2, 0, 1, 3});  // (3, 2, 5, 4), strides of a (2, 5, 3, 4) block
+    const auto u = p.unbind(0);
+    loss({u[0], u[1], u[2]}).backward();
+    const Tensor g_unbind = base.grad().clone();
+    base.zero_grad();
+    loss({p.select(0, 0), p.select(0, 1), p.select(0, 2)}).backward();
+    BOOST_TEST(test::max_abs_diff(g_unbind, base.grad()) == 0.0);
+    // without grad: plain views
+    NoGradGuard ng;
+    const auto v = p.unbind(0);
+    BOOST_TEST(v.size() == 3u);
+    BOOST_TEST(!v[1].requires_grad());
+    BOOST_TEST(v[1].storage() == base.storage());
 }
 
 BOOST_AUTO_TEST_CASE(a_tensor_used_twice_gets_both_gradients) {
