@@ -157,6 +157,10 @@ int run_kernels(int reps) {
         gbs("gelu (erf)", 8, [&] { ops::gelu(a); });
         gbs("gelu_tanh", 8, [&] { ops::gelu_tanh(a); });
         gbs("gelu backward (erf)", 12, [&] { ops::gelu_backward(a, c); });
+        // the attention output's (B, NH, T, HS) -> (B, T, NH, HS) copy: rows of 64 elements
+        Tensor heads = Tensor::randn({128, 3, 50, 64}, gen);
+        const double th = median_seconds(reps, [&] { heads.transpose(1, 2).contiguous(); });
+        row("copy (B,NH,T,HS)->(B,T,NH,HS)", "(128, 3, 50, 64)", th, fmt("%.1f GB/s", 8.0 * heads.numel() / th * 1e-9));
         // TODO: fused bias+GELU and residual-add+layer-norm once they exist in ops/.
     }
     {

@@ -184,20 +184,31 @@ void strided_copy(D* dst, const S* src, const Shape& shape, const Strides& ds, c
     const Shape outer(shape.begin(), shape.end() - 1);
     const std::int64_t rows = numel(outer);
     parallel_for(0, rows, std::max<std::int64_t>(1, 32768 / std::max<std::int64_t>(n, 1)), [&](std::int64_t lo, std::int64_t hi) {
+        // the outer index of row lo (one division per dim), then advanced like an odometer: a
+        // division per row cost more than copying a 64-element row
+        std::vector<std::int64_t> idx(nd, 0);
+        std::int64_t rem = lo, od = 0, os = 0;
+        for (std::size_t d = nd - 1; d-- > 0;) {
+            idx[d] = rem % shape[d];
+            rem /= shape[d];
+            od += idx[d] * ds[d];
+            os += idx[d] * ss[d];
+        }
         for (std::int64_t r = lo; r < hi; ++r) {
-            std::int64_t rem = r, od = 0, os = 0;
-            for (std::size_t d = nd - 1; d-- > 0;) {
-                const std::int64_t i = rem % shape[d];
-                rem /= shape[d];
-                od += i * ds[d];
-                os += i * ss[d];
-            }
             D* pd = dst + od;
             const S* ps = src + os;
             if (dstep == 1 && sstep == 1) {
                 for (std::int64_t k = 0; k < n; ++k) pd[k] = static_cast<D>(ps[k]);
             } else {
                 for (std::int64_t k = 0; k < n; ++k) pd[k * dstep] = static_cast<D>(ps[k * sstep]);
+            }
+            for (std::size_t d = nd - 1; d-- > 0;) {  // next row
+                od += ds[d];
+                os += ss[d];
+                if (++idx[d] < shape[d]) break;
+                od -= shape[d] * ds[d];
+                os -= shape[d] * ss[d];
+                idx[d] = 0;
             }
         }
     });

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <sstream>
 
 #include "../helpers.hpp"
@@ -65,6 +66,27 @@ BOOST_AUTO_TEST_CASE(permute_and_dtype_conversion) {
     Tensor i = x.to(kInt64);
     BOOST_TEST(i.dtype() == kInt64);
     BOOST_TEST(i.to_vector<std::int64_t>()[5] == x.to_vector<float>()[5]);
+}
+
+// copy_ walks the outer index of each parallel chunk like an odometer: a 4-d permutation with
+// odd sizes and more rows than one chunk (32768 / 3 rows), element by element against the
+// index arithmetic, and a strided destination.
+BOOST_AUTO_TEST_CASE(strided_copy_matches_index_arithmetic) {
+    const std::int64_t A = 7, B = 50, C = 41, D = 3;
+    Tensor x = Tensor::arange(A * B * C * D, kFloat64).reshape({A, B, C, D});
+    Tensor p = x.permute({2, 0, 3, 1}).contiguous();  // (C, A, D, B), rows of B with stride C*D in x
+    const auto v = p.to_vector<double>();
+    bool ok = true;
+    for (std::int64_t c = 0, i = 0; c < C; ++c)
+        for (std::int64_t a = 0; a < A; ++a)
+            for (std::int64_t d = 0; d < D; ++d)
+                for (std::int64_t b = 0; b < B; ++b, ++i) ok = ok && v[i] == double(((a * B + b) * C + c) * D + d);
+    BOOST_TEST(ok);
+    Tensor dst = Tensor::zeros({A, B, 2, C, D}, kFloat64);
+    dst.select(2, 1).copy_(x);  // strided destination, last dim contiguous
+    BOOST_TEST(dst.select(2, 1).contiguous().to_vector<double>() == x.to_vector<double>());
+    const auto untouched = dst.select(2, 0).contiguous().to_vector<double>();
+    BOOST_TEST(std::all_of(untouched.begin(), untouched.end(), [](double e) { return e == 0.0; }));
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_op_and_shapes) {
