@@ -9,9 +9,14 @@
 
 #include "prism/core/layout.hpp"
 #include "prism/core/parallel.hpp"
+#include "prism/core/runtime.hpp"
 #include "prism/ops/attention_tile.hpp"
 #include "prism/ops/gemm.hpp"
 #include "prism/ops/nn_simd.hpp"
+
+#ifndef PRISM_PF_HINT
+#define PRISM_PF_HINT 3
+#endif
 
 namespace prism::ops {
 
@@ -364,6 +369,60 @@ template <class T> void softmax_grad_row(const T* p, const T* d, T scale, T* s, 
     zero_vectors(s, np, ld);
 }
 
+// How the fused kernels split the (b, h) pairs over tasks. A task takes G heads of one batch
+// element (G = NH when their packed q, k, v fit in half of L2 and there are enough batch
+// elements for the threads, else 1) and copies their rows once (pack_heads); chunks of
+// several tasks share one set of scratch buffers (one fresh zeroed set per head cost ~1 us of
+// the ~4 us a T = 50 head takes).
+struct Split {
+    std::int64_t G, tasks, grain;
+    Split(std::int64_t B, std::int64_t NH, std::int64_t T_, std::int64_t HSp, std::size_t elem) {
+        const std::int64_t threads = runtime::num_threads();
+        const bool whole = std::int64_t(3 * NH * T_ * HSp * elem) <= (512 << 10) && B >= 4 * threads;
+        G = whole ? NH : 1;
+        tasks = B * NH / G;
+        grain = std::max<std::int64_t>(1, tasks / (8 * threads));
+    }
+};
+
+// q, k, v rows of heads [h0, h0 + G) of batch element b -> qp, kp, vp (G, T, HSp), columns
+// [HS, HSp) zeroed. Rows are read in address order (t, then q/k/v, then head): for the
+// (B, T, 3, NH, HS) projection layout that is one sequential pass over b's T x 3 x NH x HS
+// block, which the hardware prefetcher streams; read head by head (256 bytes every 2304) the
+// same rows stalled the T = 50 kernels on memory (36% of peak vs ~60% with the data in cache).
+template <class T>
+void pack_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int64_t G, std::int64_t T_,
+                std::int64_t HS, std::int64_t HSp, T* qp, T* kp, T* vp) {
+    const Head<T>* src[3] = {&io.q, &io.k, &io.v};
+    T* dst[3] = {qp, kp, vp};
+    for (std::int64_t t = 0; t < T_; ++t)
+        for (int x = 0; x < 3; ++x)
+            for (std::int64_t g = 0; g < G; ++g) {
+                const T* s = src[x]->at(b, h0 + g) + t * src[x]->rs;
+                T* d = dst[x] + (g * T_ + t) * HSp;
+                if (src[x]->cs == 1) std::copy(s, s + HS, d);
+                else
+                    for (std::int64_t c = 0; c < HS; ++c) d[c] = s[c * src[x]->cs];
+                std::fill(d + HS, d + HSp, T(0));
+            }
+}
+
+// Software prefetch of rows [t0, t1) of q, k, v for heads [h0, h0 + G) of batch element b,
+// issued a few rows per block of the task before so that the copy in pack_heads finds them in
+// cache: computing three T = 50 heads takes about as long as streaming their rows from memory.
+template <class T>
+void prefetch_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int64_t G, std::int64_t t0,
+                    std::int64_t t1, std::int64_t HS) {
+    const Head<T>* src[3] = {&io.q, &io.k, &io.v};
+    for (std::int64_t t = t0; t < t1; ++t)
+        for (int x = 0; x < 3; ++x)
+            for (std::int64_t g = 0; g < G; ++g) {
+                const char* row = reinterpret_cast<const char*>(src[x]->at(b, h0 + g) + t * src[x]->rs);
+                const std::int64_t bytes = std::int64_t(sizeof(T)) * ((HS - 1) * src[x]->cs + 1);
+                for (std::int64_t c = 0; c < bytes; c += 64) __builtin_prefetch(row + c, 0, PRISM_PF_HINT);
+            }
+}
+
 template <class T> void mul_row(T* p, const T* m, std::int64_t n) {
     using V = simd::batch<T>;
     constexpr std::int64_t S = V::size;
@@ -388,19 +447,27 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
         T* P = keep_probs ? res.probs.data<T>() : nullptr;
         const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
         const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
-        parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
-            avec<T> kt(HS * Tp), vp(T_ * HSp), s(tile::kMR * Tp);
-            for (std::int64_t bh = lo; bh < hi; ++bh) {
-                const std::int64_t b = bh / NH, h = bh % NH;
-                const T* qh = io.q.at(b, h);
-                tile::pack(io.k.at(b, h), HS, T_, io.k.cs, io.k.rs, kt.data(), Tp);  // k^T (HS, Tp)
-                tile::pack(io.v.at(b, h), T_, HS, io.v.rs, io.v.cs, vp.data(), HSp);  // v (T, HSp)
+        const Split split(B, NH, T_, HSp, sizeof(T));
+        const std::int64_t G = split.G;
+        parallel_for(0, split.tasks, split.grain, [&](std::int64_t lo, std::int64_t hi) {
+            // packed q, k, v of the task's heads (G, T, HSp); per head k^T (HS, Tp); one S block
+            avec<T> qp(G * T_ * HSp), kp(G * T_ * HSp), vp(G * T_ * HSp), kt(HS * Tp), s(tile::kMR * Tp);
+            for (std::int64_t bh = lo * G; bh < hi * G; ++bh) {  // task t: heads [t G, (t + 1) G)
+                const std::int64_t b = bh / NH, h = bh % NH, g = bh % G;
+                if (g == 0) pack_heads(io, b, h, G, T_, HS, HSp, qp.data(), kp.data(), vp.data());
+                const T* qh = qp.data() + g * T_ * HSp;
+                const T* vh = vp.data() + g * T_ * HSp;
+                tile::pack(kp.data() + g * T_ * HSp, HS, T_, 1, HSp, kt.data(), Tp);  // k^T (HS, Tp)
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
                     const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
                     const std::int64_t ncol = causal ? i0 + mr : T_;  // keys any row of the block sees
+                    if (bh / G + 1 < hi) {  // a slice of the next task's rows
+                        const std::int64_t step = g * nblk + blk, steps = G * nblk, nb = (bh / G + 1) * G;
+                        prefetch_heads(io, nb / NH, nb % NH, G, step * T_ / steps, (step + 1) * T_ / steps, HS);
+                    }
                     // S block (mr, ncol) = q[i0:i0+mr] k^T * scale
-                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, io.scale, qh + i0 * io.q.rs, io.q.rs, io.q.cs,
-                                   kt.data(), Tp, s.data(), Tp);
+                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, io.scale, qh + i0 * HSp, HSp, 1, kt.data(), Tp,
+                                   s.data(), Tp);
                     T rmax[tile::kMR], rsum[tile::kMR];
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r;
@@ -414,8 +481,7 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
                     }
                     block_lse(rmax, rsum, mr, L + bh * T_ + i0);
                     // O block (mr, HS) = P block (mr, ncol) v[0:ncol]
-                    tile::panel<T>(mr, HS, 0, ncol, T(1), s.data(), Tp, 1, vp.data(), HSp, O + (bh * T_ + i0) * HS,
-                                   HS);
+                    tile::panel<T>(mr, HS, 0, ncol, T(1), s.data(), Tp, 1, vh, HSp, O + (bh * T_ + i0) * HS, HS);
                 }
             }
         });
@@ -436,28 +502,33 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
         const T* L = lse.data<T>();
         const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
         const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
-        parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
-            // packed operands: k^T, v^T (HS, Tp); k, q, dO (T, HSp); per head: P*M and dS (T, Tp)
-            avec<T> kt(HS * Tp), vt(HS * Tp), kp(T_ * HSp), qp(T_ * HSp), gp(T_ * HSp);
+        const Split split(B, NH, T_, HSp, sizeof(T));
+        const std::int64_t G = split.G;
+        parallel_for(0, split.tasks, split.grain, [&](std::int64_t lo, std::int64_t hi) {
+            // packed operands: q, k, v of the task's heads (G, T, HSp); per head k^T, v^T (HS, Tp),
+            // dO (T, HSp), P*M and dS (T, Tp)
+            avec<T> qa(G * T_ * HSp), ka(G * T_ * HSp), va(G * T_ * HSp), kt(HS * Tp), vt(HS * Tp), gp(T_ * HSp);
             avec<T> pm(T_ * Tp), ds(T_ * Tp), dp(tile::kMR * Tp);
-            for (std::int64_t bh = lo; bh < hi; ++bh) {
-                const std::int64_t b = bh / NH, h = bh % NH;
-                const T *qh = io.q.at(b, h), *gh = io.dout.at(b, h);
-                tile::pack(io.k.at(b, h), HS, T_, io.k.cs, io.k.rs, kt.data(), Tp);
-                tile::pack(io.v.at(b, h), HS, T_, io.v.cs, io.v.rs, vt.data(), Tp);
-                tile::pack(io.k.at(b, h), T_, HS, io.k.rs, io.k.cs, kp.data(), HSp);
-                tile::pack(qh, T_, HS, io.q.rs, io.q.cs, qp.data(), HSp);
-                tile::pack(gh, T_, HS, io.dout.rs, io.dout.cs, gp.data(), HSp);
+            for (std::int64_t bh = lo * G; bh < hi * G; ++bh) {  // task t: heads [t G, (t + 1) G)
+                const std::int64_t b = bh / NH, h = bh % NH, g = bh % G;
+                if (g == 0) pack_heads<T>(io, b, h, G, T_, HS, HSp, qa.data(), ka.data(), va.data());
+                const T *qp = qa.data() + g * T_ * HSp, *kp = ka.data() + g * T_ * HSp;
+                tile::pack(kp, HS, T_, 1, HSp, kt.data(), Tp);
+                tile::pack(va.data() + g * T_ * HSp, HS, T_, 1, HSp, vt.data(), Tp);
+                tile::pack(io.dout.at(b, h), T_, HS, io.dout.rs, io.dout.cs, gp.data(), HSp);
                 const std::int64_t o = bh * T_ * HS;
                 // pass 1, blocks of query rows: P, dP, dS and dq = dS k
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
                     const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
                     const std::int64_t ncol = causal ? i0 + mr : T_;
+                    if (bh / G + 1 < hi) {  // a slice of the next task's rows
+                        const std::int64_t step = g * nblk + blk, steps = G * nblk, nb = (bh / G + 1) * G;
+                        prefetch_heads<T>(io, nb / NH, nb % NH, G, step * T_ / steps, (step + 1) * T_ / steps, HS);
+                    }
                     T* pb = pm.data() + i0 * Tp;
                     T* sb = ds.data() + i0 * Tp;
                     const std::int64_t ncp = tile::padded<T>(ncol);  // whole vectors: zero columns past T
-                    tile::panel<T>(mr, ncp, 0, HS, io.scale, qh + i0 * io.q.rs, io.q.rs, io.q.cs, kt.data(), Tp, pb,
-                                   Tp);
+                    tile::panel<T>(mr, ncp, 0, HS, io.scale, qp + i0 * HSp, HSp, 1, kt.data(), Tp, pb, Tp);
                     tile::panel<T>(mr, ncp, 0, HS, T(1), gp.data() + i0 * HSp, HSp, 1, vt.data(), Tp, dp.data(), Tp);
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r, n = causal ? i + 1 : T_;
@@ -470,7 +541,7 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                         softmax_grad_row(p, d, io.scale, s, n, Tp);  // dS
                         if (m) mul_row(p, m, n);                     // P -> P*M for dv
                     }
-                    tile::panel<T>(mr, HS, 0, ncol, T(1), sb, Tp, 1, kp.data(), HSp, io.dq + o + i0 * HS, HS);
+                    tile::panel<T>(mr, HS, 0, ncol, T(1), sb, Tp, 1, kp, HSp, io.dq + o + i0 * HS, HS);
                 }
                 // pass 2, blocks of key rows j: dv = (P*M)^T dO, dk = dS^T q over queries i (>= j if causal)
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
@@ -479,7 +550,7 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                     T* dv = io.dv + o + j0 * HS;
                     T* dk = io.dk + o + j0 * HS;
                     tile::panel<T>(mr, HS, k0, T_, T(1), pm.data() + j0, 1, Tp, gp.data(), HSp, dv, HS);
-                    tile::panel<T>(mr, HS, k0, T_, T(1), ds.data() + j0, 1, Tp, qp.data(), HSp, dk, HS);
+                    tile::panel<T>(mr, HS, k0, T_, T(1), ds.data() + j0, 1, Tp, qp, HSp, dk, HS);
                 }
             }
         });
