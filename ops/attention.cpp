@@ -1,10 +1,15 @@
 #include "prism/ops/attention.hpp"
 
 #include <xsimd/xsimd.hpp>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include "prism/core/layout.hpp"
@@ -14,9 +19,6 @@
 #include "prism/ops/gemm.hpp"
 #include "prism/ops/nn_simd.hpp"
 
-#ifndef PRISM_PF_HINT
-#define PRISM_PF_HINT 3
-#endif
 
 namespace prism::ops {
 
@@ -274,20 +276,34 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
 // Fused: per (b, h), blocks of kMR query rows; P never leaves the thread's scratch.
 namespace {
 
-template <class T> using avec = std::vector<T, xsimd::aligned_allocator<T, 64>>;
-
 // Rows of the fused kernel live in buffers padded to a multiple of the vector width W, so the
 // row helpers below run on whole vectors only: the lanes [n, padded(n)) that a row must not
 // see are set to -inf by one vector select (scalar stores there would stall the wide load
 // that follows: no store forwarding), and exp(-inf) = 0 masks them.
 
-// Max of the lanes of v.
+// Max and sum of the lanes of v (AVX-512: shuffle trees; the scalar loop over a stored vector
+// was a 16-step dependency chain in every softmax row).
 template <class T> T lanes_max(const simd::batch<T>& v) {
+#if defined(__AVX512F__)
+    if constexpr (simd::batch<T>::size * sizeof(T) == 64) {
+        if constexpr (std::is_same_v<T, float>) return _mm512_reduce_max_ps(v);
+        else return _mm512_reduce_max_pd(v);
+    }
+#endif
     alignas(64) T buf[simd::batch<T>::size];
     v.store_aligned(buf);
     T m = buf[0];
     for (std::size_t i = 1; i < simd::batch<T>::size; ++i) m = std::max(m, buf[i]);
     return m;
+}
+template <class T> T lanes_sum(const simd::batch<T>& v) {
+#if defined(__AVX512F__)
+    if constexpr (simd::batch<T>::size * sizeof(T) == 64) {
+        if constexpr (std::is_same_v<T, float>) return _mm512_reduce_add_ps(v);
+        else return _mm512_reduce_add_pd(v);
+    }
+#endif
+    return xsimd::hadd(v);
 }
 
 // p[n, padded(n)) = -inf (p aligned, whole vectors).
@@ -306,29 +322,44 @@ template <class T> void zero_vectors(T* p, std::int64_t from, std::int64_t to) {
     for (std::int64_t j = from; j < to; j += simd::batch<T>::size) simd::batch<T>(T(0)).store_aligned(p + j);
 }
 
-// p[0, n) = softmax(p[0, n)), p[n, ld) = 0 (ld a multiple of W, n >= 1). Returns the row max in
-// *m and the sum of exp(p - max) in *sum (log-sum-exp = max + log(sum), taken per block).
-template <class T> void softmax_row(T* p, std::int64_t n, std::int64_t ld, T* m_out, T* sum_out) {
+// Rows r < mr of the block p (row stride ld, columns [0, nc) written, nc a multiple of W): row r
+// sees keys [0, n0 + r) and becomes p[r, :n0 + r) = softmax, p[r, n0 + r:nc) = 0 (n0 >= 1;
+// without a causal mask every row sees the same n = n0 + r keys, pass step 0). Returns the row
+// maxima in m and the sums of exp(p - max) in sum (log-sum-exp = max + log(sum), per block).
+// The three passes (max, exp and sum, scale) each run over all rows before the next starts, so
+// the rows' reductions overlap instead of forming one long dependency chain per row.
+template <class T>
+void softmax_block(T* p, std::int64_t mr, std::int64_t ld, std::int64_t n0, std::int64_t step, std::int64_t nc, T* m,
+                   T* sum) {
     using V = simd::batch<T>;
     constexpr std::int64_t S = V::size;
-    const std::int64_t np = tile::padded<T>(n);
-    mask_tail(p, n);
-    V vm = V::load_aligned(p);
-    for (std::int64_t j = S; j < np; j += S) vm = xsimd::max(vm, V::load_aligned(p + j));
-    const T m = lanes_max(vm);
-    const V bm(m);
-    V vs(T(0));
-    for (std::int64_t j = 0; j < np; j += S) {
-        const V e = xsimd::exp(V::load_aligned(p + j) - bm);
-        e.store_aligned(p + j);
-        vs += e;
+    for (std::int64_t r = 0; r < mr; ++r) {
+        T* row = p + r * ld;
+        const std::int64_t n = n0 + r * step, np = tile::padded<T>(n);
+        mask_tail(row, n);
+        V vm = V::load_aligned(row);
+        for (std::int64_t j = S; j < np; j += S) vm = xsimd::max(vm, V::load_aligned(row + j));
+        m[r] = lanes_max(vm);
     }
-    const T sum = xsimd::hadd(vs);
-    const V inv(T(1) / sum);
-    for (std::int64_t j = 0; j < np; j += S) (V::load_aligned(p + j) * inv).store_aligned(p + j);
-    zero_vectors(p, np, ld);
-    *m_out = m;
-    *sum_out = sum;
+    for (std::int64_t r = 0; r < mr; ++r) {
+        T* row = p + r * ld;
+        const std::int64_t np = tile::padded<T>(n0 + r * step);
+        const V bm(m[r]);
+        V vs(T(0));
+        for (std::int64_t j = 0; j < np; j += S) {
+            const V e = xsimd::exp(V::load_aligned(row + j) - bm);
+            e.store_aligned(row + j);
+            vs += e;
+        }
+        sum[r] = lanes_sum(vs);
+    }
+    for (std::int64_t r = 0; r < mr; ++r) {
+        T* row = p + r * ld;
+        const std::int64_t np = tile::padded<T>(n0 + r * step);
+        const V inv(T(1) / sum[r]);
+        for (std::int64_t j = 0; j < np; j += S) (V::load_aligned(row + j) * inv).store_aligned(row + j);
+        zero_vectors(row, np, nc);
+    }
 }
 
 // lse[r] = m[r] + log(sum[r]) for r < mr <= 16, one vector log for a block of rows.
@@ -369,6 +400,30 @@ template <class T> void softmax_grad_row(const T* p, const T* d, T scale, T* s, 
     zero_vectors(s, np, ld);
 }
 
+// One uninitialized 64-byte-aligned allocation carved into a kernel's buffers: every element
+// the kernels read is written first, and zeroing a fresh set of vectors per chunk cost ~3 us per
+// T = 50 task when there are few batch elements.
+template <class T> class Scratch {
+  public:
+    explicit Scratch(std::int64_t n)
+        : mem_(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t{64}))), left_(n) {}
+    ~Scratch() { ::operator delete[](mem_, std::align_val_t{64}); }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    // The next n elements (n a multiple of W<T>, so every buffer stays 64-byte aligned).
+    T* take(std::int64_t n) {
+        PRISM_CHECK(n <= left_, "scaled_dot_product_attention", "scratch overrun");
+        T* p = mem_ + used_;
+        used_ += n;
+        left_ -= n;
+        return p;
+    }
+
+  private:
+    T* mem_;
+    std::int64_t used_ = 0, left_;
+};
+
 // How the fused kernels split the (b, h) pairs over tasks. A task takes G heads of one batch
 // element (G = NH when their packed q, k, v fit in half of L2 and there are enough batch
 // elements for the threads, else 1) and copies their rows once (pack_heads); chunks of
@@ -385,6 +440,18 @@ struct Split {
     }
 };
 
+// d[0, n) = s[0, n cs), d[n, np) = 0, d aligned and np a multiple of W. Whole vectors inline
+// (a memmove call per 256-byte row was ~10% of a T = 50 forward with the data in cache).
+template <class T> void copy_row(const T* s, std::int64_t cs, std::int64_t n, std::int64_t np, T* d) {
+    using V = simd::batch<T>;
+    constexpr std::int64_t S = V::size;
+    std::int64_t c = 0;
+    if (cs == 1)
+        for (; c + S <= n; c += S) V::load_unaligned(s + c).store_aligned(d + c);
+    for (; c < n; ++c) d[c] = s[c * cs];
+    std::fill(d + n, d + np, T(0));
+}
+
 // q, k, v rows of heads [h0, h0 + G) of batch element b -> qp, kp, vp (G, T, HSp), columns
 // [HS, HSp) zeroed. Rows are read in address order (t, then q/k/v, then head): for the
 // (B, T, 3, NH, HS) projection layout that is one sequential pass over b's T x 3 x NH x HS
@@ -400,26 +467,31 @@ void pack_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int
             for (std::int64_t g = 0; g < G; ++g) {
                 const T* s = src[x]->at(b, h0 + g) + t * src[x]->rs;
                 T* d = dst[x] + (g * T_ + t) * HSp;
-                if (src[x]->cs == 1) std::copy(s, s + HS, d);
-                else
-                    for (std::int64_t c = 0; c < HS; ++c) d[c] = s[c * src[x]->cs];
-                std::fill(d + HS, d + HSp, T(0));
+                copy_row(s, src[x]->cs, HS, HSp, d);
             }
 }
 
-// Software prefetch of rows [t0, t1) of q, k, v for heads [h0, h0 + G) of batch element b,
-// issued a few rows per block of the task before so that the copy in pack_heads finds them in
-// cache: computing three T = 50 heads takes about as long as streaming their rows from memory.
+// Software prefetch of the rows pack_heads will copy for heads [h0, h0 + G) of batch element b,
+// issued while the task before computes. (An inline asm prefetcht0, because GCC 12 deleted loops
+// of __builtin_prefetch here as dead code: the earlier prefetch attempt measured nothing since
+// none was in the binary.)
+inline void prefetch_line(const void* p) {
+#if defined(__x86_64__)
+    asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+    __builtin_prefetch(p, 0, 3);
+#endif
+}
 template <class T>
-void prefetch_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int64_t G, std::int64_t t0,
-                    std::int64_t t1, std::int64_t HS) {
+void prefetch_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int64_t G, std::int64_t T_,
+                    std::int64_t HS) {
     const Head<T>* src[3] = {&io.q, &io.k, &io.v};
-    for (std::int64_t t = t0; t < t1; ++t)
+    for (std::int64_t t = 0; t < T_; ++t)
         for (int x = 0; x < 3; ++x)
             for (std::int64_t g = 0; g < G; ++g) {
                 const char* row = reinterpret_cast<const char*>(src[x]->at(b, h0 + g) + t * src[x]->rs);
                 const std::int64_t bytes = std::int64_t(sizeof(T)) * ((HS - 1) * src[x]->cs + 1);
-                for (std::int64_t c = 0; c < bytes; c += 64) __builtin_prefetch(row + c, 0, PRISM_PF_HINT);
+                for (std::int64_t c = 0; c < bytes; c += 64) prefetch_line(row + c);
             }
 }
 
@@ -451,28 +523,29 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
         const std::int64_t G = split.G;
         parallel_for(0, split.tasks, split.grain, [&](std::int64_t lo, std::int64_t hi) {
             // packed q, k, v of the task's heads (G, T, HSp); per head k^T (HS, Tp); one S block
-            avec<T> qp(G * T_ * HSp), kp(G * T_ * HSp), vp(G * T_ * HSp), kt(HS * Tp), s(tile::kMR * Tp);
+            Scratch<T> mem(3 * G * T_ * HSp + HS * Tp + tile::kMR * Tp);
+            T *qp = mem.take(G * T_ * HSp), *kp = mem.take(G * T_ * HSp), *vp = mem.take(G * T_ * HSp);
+            T *kt = mem.take(HS * Tp), *s = mem.take(tile::kMR * Tp);
             for (std::int64_t bh = lo * G; bh < hi * G; ++bh) {  // task t: heads [t G, (t + 1) G)
                 const std::int64_t b = bh / NH, h = bh % NH, g = bh % G;
-                if (g == 0) pack_heads(io, b, h, G, T_, HS, HSp, qp.data(), kp.data(), vp.data());
-                const T* qh = qp.data() + g * T_ * HSp;
-                const T* vh = vp.data() + g * T_ * HSp;
-                tile::pack(kp.data() + g * T_ * HSp, HS, T_, 1, HSp, kt.data(), Tp);  // k^T (HS, Tp)
+                if (g == 0) {
+                    pack_heads(io, b, h, G, T_, HS, HSp, qp, kp, vp);
+                    if (bh + G < hi * G) prefetch_heads(io, (bh + G) / NH, (bh + G) % NH, G, T_, HS);  // next task
+                }
+                const T* qh = qp + g * T_ * HSp;
+                const T* vh = vp + g * T_ * HSp;
+                tile::pack(kp + g * T_ * HSp, HS, T_, 1, HSp, kt, Tp);  // k^T (HS, Tp)
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
                     const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
                     const std::int64_t ncol = causal ? i0 + mr : T_;  // keys any row of the block sees
-                    if (bh / G + 1 < hi) {  // a slice of the next task's rows
-                        const std::int64_t step = g * nblk + blk, steps = G * nblk, nb = (bh / G + 1) * G;
-                        prefetch_heads(io, nb / NH, nb % NH, G, step * T_ / steps, (step + 1) * T_ / steps, HS);
-                    }
                     // S block (mr, ncol) = q[i0:i0+mr] k^T * scale
-                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, io.scale, qh + i0 * HSp, HSp, 1, kt.data(), Tp,
-                                   s.data(), Tp);
+                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, io.scale, qh + i0 * HSp, HSp, 1, kt, Tp,
+                                   s, Tp);
                     T rmax[tile::kMR], rsum[tile::kMR];
+                    softmax_block(s, mr, Tp, causal ? i0 + 1 : T_, causal ? 1 : 0, tile::padded<T>(ncol), rmax, rsum);
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r;
-                        T* p = s.data() + r * Tp;
-                        softmax_row(p, causal ? i + 1 : T_, tile::padded<T>(ncol), rmax + r, rsum + r);
+                        T* p = s + r * Tp;
                         if (P) {
                             std::copy(p, p + ncol, P + (bh * T_ + i) * T_);
                             std::fill(P + (bh * T_ + i) * T_ + ncol, P + (bh * T_ + i + 1) * T_, T(0));
@@ -481,7 +554,7 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
                     }
                     block_lse(rmax, rsum, mr, L + bh * T_ + i0);
                     // O block (mr, HS) = P block (mr, ncol) v[0:ncol]
-                    tile::panel<T>(mr, HS, 0, ncol, T(1), s.data(), Tp, 1, vh, HSp, O + (bh * T_ + i0) * HS, HS);
+                    tile::panel<T>(mr, HS, 0, ncol, T(1), s, Tp, 1, vh, HSp, O + (bh * T_ + i0) * HS, HS);
                 }
             }
         });
@@ -507,33 +580,34 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
         parallel_for(0, split.tasks, split.grain, [&](std::int64_t lo, std::int64_t hi) {
             // packed operands: q, k, v of the task's heads (G, T, HSp); per head k^T, v^T (HS, Tp),
             // dO (T, HSp), P*M and dS (T, Tp)
-            avec<T> qa(G * T_ * HSp), ka(G * T_ * HSp), va(G * T_ * HSp), kt(HS * Tp), vt(HS * Tp), gp(T_ * HSp);
-            avec<T> pm(T_ * Tp), ds(T_ * Tp), dp(tile::kMR * Tp);
+            Scratch<T> mem(3 * G * T_ * HSp + 2 * HS * Tp + T_ * HSp + 2 * T_ * Tp + tile::kMR * Tp);
+            T *qa = mem.take(G * T_ * HSp), *ka = mem.take(G * T_ * HSp), *va = mem.take(G * T_ * HSp);
+            T *kt = mem.take(HS * Tp), *vt = mem.take(HS * Tp), *gp = mem.take(T_ * HSp);
+            T *pm = mem.take(T_ * Tp), *ds = mem.take(T_ * Tp), *dp = mem.take(tile::kMR * Tp);
             for (std::int64_t bh = lo * G; bh < hi * G; ++bh) {  // task t: heads [t G, (t + 1) G)
                 const std::int64_t b = bh / NH, h = bh % NH, g = bh % G;
-                if (g == 0) pack_heads<T>(io, b, h, G, T_, HS, HSp, qa.data(), ka.data(), va.data());
-                const T *qp = qa.data() + g * T_ * HSp, *kp = ka.data() + g * T_ * HSp;
-                tile::pack(kp, HS, T_, 1, HSp, kt.data(), Tp);
-                tile::pack(va.data() + g * T_ * HSp, HS, T_, 1, HSp, vt.data(), Tp);
-                tile::pack(io.dout.at(b, h), T_, HS, io.dout.rs, io.dout.cs, gp.data(), HSp);
+                if (g == 0) {
+                    pack_heads<T>(io, b, h, G, T_, HS, HSp, qa, ka, va);
+                    if (bh + G < hi * G) prefetch_heads<T>(io, (bh + G) / NH, (bh + G) % NH, G, T_, HS);  // next task
+                }
+                const T *qp = qa + g * T_ * HSp, *kp = ka + g * T_ * HSp;
+                tile::pack(kp, HS, T_, 1, HSp, kt, Tp);
+                tile::pack(va + g * T_ * HSp, HS, T_, 1, HSp, vt, Tp);
+                tile::pack(io.dout.at(b, h), T_, HS, io.dout.rs, io.dout.cs, gp, HSp);
                 const std::int64_t o = bh * T_ * HS;
                 // pass 1, blocks of query rows: P, dP, dS and dq = dS k
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
                     const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
                     const std::int64_t ncol = causal ? i0 + mr : T_;
-                    if (bh / G + 1 < hi) {  // a slice of the next task's rows
-                        const std::int64_t step = g * nblk + blk, steps = G * nblk, nb = (bh / G + 1) * G;
-                        prefetch_heads<T>(io, nb / NH, nb % NH, G, step * T_ / steps, (step + 1) * T_ / steps, HS);
-                    }
-                    T* pb = pm.data() + i0 * Tp;
-                    T* sb = ds.data() + i0 * Tp;
+                    T* pb = pm + i0 * Tp;
+                    T* sb = ds + i0 * Tp;
                     const std::int64_t ncp = tile::padded<T>(ncol);  // whole vectors: zero columns past T
-                    tile::panel<T>(mr, ncp, 0, HS, io.scale, qp + i0 * HSp, HSp, 1, kt.data(), Tp, pb, Tp);
-                    tile::panel<T>(mr, ncp, 0, HS, T(1), gp.data() + i0 * HSp, HSp, 1, vt.data(), Tp, dp.data(), Tp);
+                    tile::panel<T>(mr, ncp, 0, HS, io.scale, qp + i0 * HSp, HSp, 1, kt, Tp, pb, Tp);
+                    tile::panel<T>(mr, ncp, 0, HS, T(1), gp + i0 * HSp, HSp, 1, vt, Tp, dp, Tp);
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r, n = causal ? i + 1 : T_;
                         T* p = pb + r * Tp;
-                        T* d = dp.data() + r * Tp;
+                        T* d = dp + r * Tp;
                         T* s = sb + r * Tp;
                         exp_row(p, L[bh * T_ + i], n, Tp);
                         const T* m = io.M ? io.M + (bh * T_ + i) * T_ : nullptr;
@@ -549,8 +623,8 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                     const std::int64_t k0 = causal ? j0 : 0;
                     T* dv = io.dv + o + j0 * HS;
                     T* dk = io.dk + o + j0 * HS;
-                    tile::panel<T>(mr, HS, k0, T_, T(1), pm.data() + j0, 1, Tp, gp.data(), HSp, dv, HS);
-                    tile::panel<T>(mr, HS, k0, T_, T(1), ds.data() + j0, 1, Tp, qp, HSp, dk, HS);
+                    tile::panel<T>(mr, HS, k0, T_, T(1), pm + j0, 1, Tp, gp, HSp, dv, HS);
+                    tile::panel<T>(mr, HS, k0, T_, T(1), ds + j0, 1, Tp, qp, HSp, dk, HS);
                 }
             }
         });
