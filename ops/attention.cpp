@@ -440,18 +440,6 @@ struct Split {
     }
 };
 
-// d[0, n) = s[0, n cs), d[n, np) = 0, d aligned and np a multiple of W. Whole vectors inline
-// (a memmove call per 256-byte row was ~10% of a T = 50 forward with the data in cache).
-template <class T> void copy_row(const T* s, std::int64_t cs, std::int64_t n, std::int64_t np, T* d) {
-    using V = simd::batch<T>;
-    constexpr std::int64_t S = V::size;
-    std::int64_t c = 0;
-    if (cs == 1)
-        for (; c + S <= n; c += S) V::load_unaligned(s + c).store_aligned(d + c);
-    for (; c < n; ++c) d[c] = s[c * cs];
-    std::fill(d + n, d + np, T(0));
-}
-
 // q, k, v rows of heads [h0, h0 + G) of batch element b -> qp, kp, vp (G, T, HSp), columns
 // [HS, HSp) zeroed. Rows are read in address order (t, then q/k/v, then head): for the
 // (B, T, 3, NH, HS) projection layout that is one sequential pass over b's T x 3 x NH x HS
@@ -467,7 +455,7 @@ void pack_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int
             for (std::int64_t g = 0; g < G; ++g) {
                 const T* s = src[x]->at(b, h0 + g) + t * src[x]->rs;
                 T* d = dst[x] + (g * T_ + t) * HSp;
-                copy_row(s, src[x]->cs, HS, HSp, d);
+                tile::copy_row(s, src[x]->cs, HS, HSp, d);
             }
 }
 
@@ -588,7 +576,15 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                 const std::int64_t b = bh / NH, h = bh % NH, g = bh % G;
                 if (g == 0) {
                     pack_heads<T>(io, b, h, G, T_, HS, HSp, qa, ka, va);
-                    if (bh + G < hi * G) prefetch_heads<T>(io, (bh + G) / NH, (bh + G) % NH, G, T_, HS);  // next task
+                    if (bh + G < hi * G) {  // next task's q, k, v and dO rows
+                        prefetch_heads<T>(io, (bh + G) / NH, (bh + G) % NH, G, T_, HS);
+                        for (std::int64_t n = bh + G; n < bh + 2 * G; ++n)
+                            for (std::int64_t t = 0; t < T_; ++t) {
+                                const T* row = io.dout.at(n / NH, n % NH) + t * io.dout.rs;
+                                for (std::int64_t c = 0; c < HS * io.dout.cs; c += 64 / std::int64_t(sizeof(T)))
+                                    prefetch_line(row + c);
+                            }
+                    }
                 }
                 const T *qp = qa + g * T_ * HSp, *kp = ka + g * T_ * HSp;
                 tile::pack(kp, HS, T_, 1, HSp, kt, Tp);
