@@ -19,7 +19,6 @@
 #include "prism/ops/gemm.hpp"
 #include "prism/ops/nn_simd.hpp"
 
-
 namespace prism::ops {
 
 namespace {
@@ -400,9 +399,8 @@ template <class T> void softmax_grad_row(const T* p, const T* d, T scale, T* s, 
     zero_vectors(s, np, ld);
 }
 
-// One uninitialized 64-byte-aligned allocation carved into a kernel's buffers: every element
-// the kernels read is written first, and zeroing a fresh set of vectors per chunk cost ~3 us per
-// T = 50 task when there are few batch elements.
+// One uninitialized 64-byte-aligned allocation carved into a kernel's buffers (every element
+// the kernels read is written first, so nothing is zeroed up front).
 template <class T> class Scratch {
   public:
     explicit Scratch(std::int64_t n)
@@ -427,13 +425,13 @@ template <class T> class Scratch {
 // How the fused kernels split the (b, h) pairs over tasks. A task takes G heads of one batch
 // element (G = NH when their packed q, k, v fit in half of L2 and there are enough batch
 // elements for the threads, else 1) and copies their rows once (pack_heads); chunks of
-// several tasks share one set of scratch buffers (one fresh zeroed set per head cost ~1 us of
-// the ~4 us a T = 50 head takes).
+// several tasks share one Scratch (with grain 1 every head allocated and zeroed its own
+// 30-60 KB, against ~4 us of arithmetic per T = 50 head).
 struct Split {
     std::int64_t G, tasks, grain;
     Split(std::int64_t B, std::int64_t NH, std::int64_t T_, std::int64_t HSp, std::size_t elem) {
         const std::int64_t threads = runtime::num_threads();
-        const bool whole = std::int64_t(3 * NH * T_ * HSp * elem) <= (512 << 10) && B >= 4 * threads;
+        const bool whole = 3 * NH * T_ * HSp * std::int64_t(elem) <= (512 << 10) && B >= 4 * threads;
         G = whole ? NH : 1;
         tasks = B * NH / G;
         grain = std::max<std::int64_t>(1, tasks / (8 * threads));
@@ -460,9 +458,9 @@ void pack_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int
 }
 
 // Software prefetch of the rows pack_heads will copy for heads [h0, h0 + G) of batch element b,
-// issued while the task before computes. (An inline asm prefetcht0, because GCC 12 deleted loops
-// of __builtin_prefetch here as dead code: the earlier prefetch attempt measured nothing since
-// none was in the binary.)
+// issued while the task before computes. An inline-asm prefetcht0: GCC 12 deleted loops of
+// __builtin_prefetch (and _mm_prefetch) here as dead code (objdump showed no prefetch
+// instruction in the kernels).
 inline void prefetch_line(const void* p) {
 #if defined(__x86_64__)
     asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
@@ -470,17 +468,19 @@ inline void prefetch_line(const void* p) {
     __builtin_prefetch(p, 0, 3);
 #endif
 }
+// Every cache line of one row of n elements with stride cs.
+template <class T> void prefetch_row(const T* row, std::int64_t n, std::int64_t cs) {
+    const char* p = reinterpret_cast<const char*>(row);
+    const std::int64_t bytes = std::int64_t(sizeof(T)) * ((n - 1) * cs + 1);
+    for (std::int64_t c = 0; c < bytes; c += 64) prefetch_line(p + c);
+}
 template <class T>
 void prefetch_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int64_t G, std::int64_t T_,
                     std::int64_t HS) {
     const Head<T>* src[3] = {&io.q, &io.k, &io.v};
     for (std::int64_t t = 0; t < T_; ++t)
         for (int x = 0; x < 3; ++x)
-            for (std::int64_t g = 0; g < G; ++g) {
-                const char* row = reinterpret_cast<const char*>(src[x]->at(b, h0 + g) + t * src[x]->rs);
-                const std::int64_t bytes = std::int64_t(sizeof(T)) * ((HS - 1) * src[x]->cs + 1);
-                for (std::int64_t c = 0; c < bytes; c += 64) prefetch_line(row + c);
-            }
+            for (std::int64_t g = 0; g < G; ++g) prefetch_row(src[x]->at(b, h0 + g) + t * src[x]->rs, HS, src[x]->cs);
 }
 
 template <class T> void mul_row(T* p, const T* m, std::int64_t n) {
@@ -579,11 +579,8 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                     if (bh + G < hi * G) {  // next task's q, k, v and dO rows
                         prefetch_heads<T>(io, (bh + G) / NH, (bh + G) % NH, G, T_, HS);
                         for (std::int64_t n = bh + G; n < bh + 2 * G; ++n)
-                            for (std::int64_t t = 0; t < T_; ++t) {
-                                const T* row = io.dout.at(n / NH, n % NH) + t * io.dout.rs;
-                                for (std::int64_t c = 0; c < HS * io.dout.cs; c += 64 / std::int64_t(sizeof(T)))
-                                    prefetch_line(row + c);
-                            }
+                            for (std::int64_t t = 0; t < T_; ++t)
+                                prefetch_row(io.dout.at(n / NH, n % NH) + t * io.dout.rs, HS, io.dout.cs);
                     }
                 }
                 const T *qp = qa + g * T_ * HSp, *kp = ka + g * T_ * HSp;
