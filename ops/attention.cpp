@@ -1,14 +1,20 @@
 #include "prism/ops/attention.hpp"
 
 #include <xsimd/xsimd.hpp>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include "prism/core/layout.hpp"
 #include "prism/core/parallel.hpp"
+#include "prism/core/runtime.hpp"
 #include "prism/ops/attention_tile.hpp"
 #include "prism/ops/gemm.hpp"
 #include "prism/ops/nn_simd.hpp"
@@ -269,20 +275,34 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
 // Fused: per (b, h), blocks of kMR query rows; P never leaves the thread's scratch.
 namespace {
 
-template <class T> using avec = std::vector<T, xsimd::aligned_allocator<T, 64>>;
-
 // Rows of the fused kernel live in buffers padded to a multiple of the vector width W, so the
 // row helpers below run on whole vectors only: the lanes [n, padded(n)) that a row must not
 // see are set to -inf by one vector select (scalar stores there would stall the wide load
 // that follows: no store forwarding), and exp(-inf) = 0 masks them.
 
-// Max of the lanes of v.
+// Max and sum of the lanes of v (AVX-512: shuffle trees; the scalar loop over a stored vector
+// was a 16-step dependency chain in every softmax row).
 template <class T> T lanes_max(const simd::batch<T>& v) {
+#if defined(__AVX512F__)
+    if constexpr (simd::batch<T>::size * sizeof(T) == 64) {
+        if constexpr (std::is_same_v<T, float>) return _mm512_reduce_max_ps(v);
+        else return _mm512_reduce_max_pd(v);
+    }
+#endif
     alignas(64) T buf[simd::batch<T>::size];
     v.store_aligned(buf);
     T m = buf[0];
     for (std::size_t i = 1; i < simd::batch<T>::size; ++i) m = std::max(m, buf[i]);
     return m;
+}
+template <class T> T lanes_sum(const simd::batch<T>& v) {
+#if defined(__AVX512F__)
+    if constexpr (simd::batch<T>::size * sizeof(T) == 64) {
+        if constexpr (std::is_same_v<T, float>) return _mm512_reduce_add_ps(v);
+        else return _mm512_reduce_add_pd(v);
+    }
+#endif
+    return xsimd::hadd(v);
 }
 
 // p[n, padded(n)) = -inf (p aligned, whole vectors).
@@ -301,29 +321,44 @@ template <class T> void zero_vectors(T* p, std::int64_t from, std::int64_t to) {
     for (std::int64_t j = from; j < to; j += simd::batch<T>::size) simd::batch<T>(T(0)).store_aligned(p + j);
 }
 
-// p[0, n) = softmax(p[0, n)), p[n, ld) = 0 (ld a multiple of W, n >= 1). Returns the row max in
-// *m and the sum of exp(p - max) in *sum (log-sum-exp = max + log(sum), taken per block).
-template <class T> void softmax_row(T* p, std::int64_t n, std::int64_t ld, T* m_out, T* sum_out) {
+// Rows r < mr of the block p (row stride ld, columns [0, nc) written, nc a multiple of W): row r
+// sees keys [0, n0 + r) and becomes p[r, :n0 + r) = softmax, p[r, n0 + r:nc) = 0 (n0 >= 1;
+// without a causal mask every row sees the same n = n0 + r keys, pass step 0). Returns the row
+// maxima in m and the sums of exp(p - max) in sum (log-sum-exp = max + log(sum), per block).
+// The three passes (max, exp and sum, scale) each run over all rows before the next starts, so
+// the rows' reductions overlap instead of forming one long dependency chain per row.
+template <class T>
+void softmax_block(T* p, std::int64_t mr, std::int64_t ld, std::int64_t n0, std::int64_t step, std::int64_t nc, T* m,
+                   T* sum) {
     using V = simd::batch<T>;
     constexpr std::int64_t S = V::size;
-    const std::int64_t np = tile::padded<T>(n);
-    mask_tail(p, n);
-    V vm = V::load_aligned(p);
-    for (std::int64_t j = S; j < np; j += S) vm = xsimd::max(vm, V::load_aligned(p + j));
-    const T m = lanes_max(vm);
-    const V bm(m);
-    V vs(T(0));
-    for (std::int64_t j = 0; j < np; j += S) {
-        const V e = xsimd::exp(V::load_aligned(p + j) - bm);
-        e.store_aligned(p + j);
-        vs += e;
+    for (std::int64_t r = 0; r < mr; ++r) {
+        T* row = p + r * ld;
+        const std::int64_t n = n0 + r * step, np = tile::padded<T>(n);
+        mask_tail(row, n);
+        V vm = V::load_aligned(row);
+        for (std::int64_t j = S; j < np; j += S) vm = xsimd::max(vm, V::load_aligned(row + j));
+        m[r] = lanes_max(vm);
     }
-    const T sum = xsimd::hadd(vs);
-    const V inv(T(1) / sum);
-    for (std::int64_t j = 0; j < np; j += S) (V::load_aligned(p + j) * inv).store_aligned(p + j);
-    zero_vectors(p, np, ld);
-    *m_out = m;
-    *sum_out = sum;
+    for (std::int64_t r = 0; r < mr; ++r) {
+        T* row = p + r * ld;
+        const std::int64_t np = tile::padded<T>(n0 + r * step);
+        const V bm(m[r]);
+        V vs(T(0));
+        for (std::int64_t j = 0; j < np; j += S) {
+            const V e = xsimd::exp(V::load_aligned(row + j) - bm);
+            e.store_aligned(row + j);
+            vs += e;
+        }
+        sum[r] = lanes_sum(vs);
+    }
+    for (std::int64_t r = 0; r < mr; ++r) {
+        T* row = p + r * ld;
+        const std::int64_t np = tile::padded<T>(n0 + r * step);
+        const V inv(T(1) / sum[r]);
+        for (std::int64_t j = 0; j < np; j += S) (V::load_aligned(row + j) * inv).store_aligned(row + j);
+        zero_vectors(row, np, nc);
+    }
 }
 
 // lse[r] = m[r] + log(sum[r]) for r < mr <= 16, one vector log for a block of rows.
@@ -364,6 +399,90 @@ template <class T> void softmax_grad_row(const T* p, const T* d, T scale, T* s, 
     zero_vectors(s, np, ld);
 }
 
+// One uninitialized 64-byte-aligned allocation carved into a kernel's buffers (every element
+// the kernels read is written first, so nothing is zeroed up front).
+template <class T> class Scratch {
+  public:
+    explicit Scratch(std::int64_t n)
+        : mem_(static_cast<T*>(::operator new[](n * sizeof(T), std::align_val_t{64}))), left_(n) {}
+    ~Scratch() { ::operator delete[](mem_, std::align_val_t{64}); }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    // The next n elements (n a multiple of W<T>, so every buffer stays 64-byte aligned).
+    T* take(std::int64_t n) {
+        PRISM_CHECK(n <= left_, "scaled_dot_product_attention", "scratch overrun");
+        T* p = mem_ + used_;
+        used_ += n;
+        left_ -= n;
+        return p;
+    }
+
+  private:
+    T* mem_;
+    std::int64_t used_ = 0, left_;
+};
+
+// How the fused kernels split the (b, h) pairs over tasks. A task takes G heads of one batch
+// element (G = NH when their packed q, k, v fit in half of L2 and there are enough batch
+// elements for the threads, else 1) and copies their rows once (pack_heads); chunks of
+// several tasks share one Scratch (with grain 1 every head allocated and zeroed its own
+// 30-60 KB, against ~4 us of arithmetic per T = 50 head).
+struct Split {
+    std::int64_t G, tasks, grain;
+    Split(std::int64_t B, std::int64_t NH, std::int64_t T_, std::int64_t HSp, std::size_t elem) {
+        const std::int64_t threads = runtime::num_threads();
+        const bool whole = 3 * NH * T_ * HSp * std::int64_t(elem) <= (512 << 10) && B >= 4 * threads;
+        G = whole ? NH : 1;
+        tasks = B * NH / G;
+        grain = std::max<std::int64_t>(1, tasks / (8 * threads));
+    }
+};
+
+// q, k, v rows of heads [h0, h0 + G) of batch element b -> qp, kp, vp (G, T, HSp), columns
+// [HS, HSp) zeroed. Rows are read in address order (t, then q/k/v, then head): for the
+// (B, T, 3, NH, HS) projection layout that is one sequential pass over b's T x 3 x NH x HS
+// block, which the hardware prefetcher streams; read head by head (256 bytes every 2304) the
+// same rows stalled the T = 50 kernels on memory (36% of peak vs ~60% with the data in cache).
+template <class T>
+void pack_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int64_t G, std::int64_t T_,
+                std::int64_t HS, std::int64_t HSp, T* qp, T* kp, T* vp) {
+    const Head<T>* src[3] = {&io.q, &io.k, &io.v};
+    T* dst[3] = {qp, kp, vp};
+    for (std::int64_t t = 0; t < T_; ++t)
+        for (int x = 0; x < 3; ++x)
+            for (std::int64_t g = 0; g < G; ++g) {
+                const T* s = src[x]->at(b, h0 + g) + t * src[x]->rs;
+                T* d = dst[x] + (g * T_ + t) * HSp;
+                tile::copy_row(s, src[x]->cs, HS, HSp, d);
+            }
+}
+
+// Software prefetch of the rows pack_heads will copy for heads [h0, h0 + G) of batch element b,
+// issued while the task before computes. An inline-asm prefetcht0: GCC 12 deleted loops of
+// __builtin_prefetch (and _mm_prefetch) here as dead code (objdump showed no prefetch
+// instruction in the kernels).
+inline void prefetch_line(const void* p) {
+#if defined(__x86_64__)
+    asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p)));
+#else
+    __builtin_prefetch(p, 0, 3);
+#endif
+}
+// Every cache line of one row of n elements with stride cs.
+template <class T> void prefetch_row(const T* row, std::int64_t n, std::int64_t cs) {
+    const char* p = reinterpret_cast<const char*>(row);
+    const std::int64_t bytes = std::int64_t(sizeof(T)) * ((n - 1) * cs + 1);
+    for (std::int64_t c = 0; c < bytes; c += 64) prefetch_line(p + c);
+}
+template <class T>
+void prefetch_heads(const Operands<T>& io, std::int64_t b, std::int64_t h0, std::int64_t G, std::int64_t T_,
+                    std::int64_t HS) {
+    const Head<T>* src[3] = {&io.q, &io.k, &io.v};
+    for (std::int64_t t = 0; t < T_; ++t)
+        for (int x = 0; x < 3; ++x)
+            for (std::int64_t g = 0; g < G; ++g) prefetch_row(src[x]->at(b, h0 + g) + t * src[x]->rs, HS, src[x]->cs);
+}
+
 template <class T> void mul_row(T* p, const T* m, std::int64_t n) {
     using V = simd::batch<T>;
     constexpr std::int64_t S = V::size;
@@ -388,24 +507,33 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
         T* P = keep_probs ? res.probs.data<T>() : nullptr;
         const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
         const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
-        parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
-            avec<T> kt(HS * Tp), vp(T_ * HSp), s(tile::kMR * Tp);
-            for (std::int64_t bh = lo; bh < hi; ++bh) {
-                const std::int64_t b = bh / NH, h = bh % NH;
-                const T* qh = io.q.at(b, h);
-                tile::pack(io.k.at(b, h), HS, T_, io.k.cs, io.k.rs, kt.data(), Tp);  // k^T (HS, Tp)
-                tile::pack(io.v.at(b, h), T_, HS, io.v.rs, io.v.cs, vp.data(), HSp);  // v (T, HSp)
+        const Split split(B, NH, T_, HSp, sizeof(T));
+        const std::int64_t G = split.G;
+        parallel_for(0, split.tasks, split.grain, [&](std::int64_t lo, std::int64_t hi) {
+            // packed q, k, v of the task's heads (G, T, HSp); per head k^T (HS, Tp); one S block
+            Scratch<T> mem(3 * G * T_ * HSp + HS * Tp + tile::kMR * Tp);
+            T *qp = mem.take(G * T_ * HSp), *kp = mem.take(G * T_ * HSp), *vp = mem.take(G * T_ * HSp);
+            T *kt = mem.take(HS * Tp), *s = mem.take(tile::kMR * Tp);
+            for (std::int64_t bh = lo * G; bh < hi * G; ++bh) {  // task t: heads [t G, (t + 1) G)
+                const std::int64_t b = bh / NH, h = bh % NH, g = bh % G;
+                if (g == 0) {
+                    pack_heads(io, b, h, G, T_, HS, HSp, qp, kp, vp);
+                    if (bh + G < hi * G) prefetch_heads(io, (bh + G) / NH, (bh + G) % NH, G, T_, HS);  // next task
+                }
+                const T* qh = qp + g * T_ * HSp;
+                const T* vh = vp + g * T_ * HSp;
+                tile::pack(kp + g * T_ * HSp, HS, T_, 1, HSp, kt, Tp);  // k^T (HS, Tp)
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
                     const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
                     const std::int64_t ncol = causal ? i0 + mr : T_;  // keys any row of the block sees
                     // S block (mr, ncol) = q[i0:i0+mr] k^T * scale
-                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, io.scale, qh + i0 * io.q.rs, io.q.rs, io.q.cs,
-                                   kt.data(), Tp, s.data(), Tp);
+                    tile::panel<T>(mr, tile::padded<T>(ncol), 0, HS, io.scale, qh + i0 * HSp, HSp, 1, kt, Tp,
+                                   s, Tp);
                     T rmax[tile::kMR], rsum[tile::kMR];
+                    softmax_block(s, mr, Tp, causal ? i0 + 1 : T_, causal ? 1 : 0, tile::padded<T>(ncol), rmax, rsum);
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r;
-                        T* p = s.data() + r * Tp;
-                        softmax_row(p, causal ? i + 1 : T_, tile::padded<T>(ncol), rmax + r, rsum + r);
+                        T* p = s + r * Tp;
                         if (P) {
                             std::copy(p, p + ncol, P + (bh * T_ + i) * T_);
                             std::fill(P + (bh * T_ + i) * T_ + ncol, P + (bh * T_ + i + 1) * T_, T(0));
@@ -414,8 +542,7 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
                     }
                     block_lse(rmax, rsum, mr, L + bh * T_ + i0);
                     // O block (mr, HS) = P block (mr, ncol) v[0:ncol]
-                    tile::panel<T>(mr, HS, 0, ncol, T(1), s.data(), Tp, 1, vp.data(), HSp, O + (bh * T_ + i0) * HS,
-                                   HS);
+                    tile::panel<T>(mr, HS, 0, ncol, T(1), s, Tp, 1, vh, HSp, O + (bh * T_ + i0) * HS, HS);
                 }
             }
         });
@@ -436,33 +563,44 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
         const T* L = lse.data<T>();
         const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
         const std::int64_t nblk = (T_ + tile::kMR - 1) / tile::kMR;  // row blocks of 5-6 rows (50 = 5 x 6 + 4 x 5)
-        parallel_for(0, B * NH, 1, [&](std::int64_t lo, std::int64_t hi) {
-            // packed operands: k^T, v^T (HS, Tp); k, q, dO (T, HSp); per head: P*M and dS (T, Tp)
-            avec<T> kt(HS * Tp), vt(HS * Tp), kp(T_ * HSp), qp(T_ * HSp), gp(T_ * HSp);
-            avec<T> pm(T_ * Tp), ds(T_ * Tp), dp(tile::kMR * Tp);
-            for (std::int64_t bh = lo; bh < hi; ++bh) {
-                const std::int64_t b = bh / NH, h = bh % NH;
-                const T *qh = io.q.at(b, h), *gh = io.dout.at(b, h);
-                tile::pack(io.k.at(b, h), HS, T_, io.k.cs, io.k.rs, kt.data(), Tp);
-                tile::pack(io.v.at(b, h), HS, T_, io.v.cs, io.v.rs, vt.data(), Tp);
-                tile::pack(io.k.at(b, h), T_, HS, io.k.rs, io.k.cs, kp.data(), HSp);
-                tile::pack(qh, T_, HS, io.q.rs, io.q.cs, qp.data(), HSp);
-                tile::pack(gh, T_, HS, io.dout.rs, io.dout.cs, gp.data(), HSp);
+        const Split split(B, NH, T_, HSp, sizeof(T));
+        const std::int64_t G = split.G;
+        parallel_for(0, split.tasks, split.grain, [&](std::int64_t lo, std::int64_t hi) {
+            // packed operands: q, k, v of the task's heads (G, T, HSp); per head k^T, v^T (HS, Tp),
+            // dO (T, HSp), P*M and dS (T, Tp)
+            Scratch<T> mem(3 * G * T_ * HSp + 2 * HS * Tp + T_ * HSp + 2 * T_ * Tp + tile::kMR * Tp);
+            T *qa = mem.take(G * T_ * HSp), *ka = mem.take(G * T_ * HSp), *va = mem.take(G * T_ * HSp);
+            T *kt = mem.take(HS * Tp), *vt = mem.take(HS * Tp), *gp = mem.take(T_ * HSp);
+            T *pm = mem.take(T_ * Tp), *ds = mem.take(T_ * Tp), *dp = mem.take(tile::kMR * Tp);
+            for (std::int64_t bh = lo * G; bh < hi * G; ++bh) {  // task t: heads [t G, (t + 1) G)
+                const std::int64_t b = bh / NH, h = bh % NH, g = bh % G;
+                if (g == 0) {
+                    pack_heads<T>(io, b, h, G, T_, HS, HSp, qa, ka, va);
+                    if (bh + G < hi * G) {  // next task's q, k, v and dO rows
+                        prefetch_heads<T>(io, (bh + G) / NH, (bh + G) % NH, G, T_, HS);
+                        for (std::int64_t n = bh + G; n < bh + 2 * G; ++n)
+                            for (std::int64_t t = 0; t < T_; ++t)
+                                prefetch_row(io.dout.at(n / NH, n % NH) + t * io.dout.rs, HS, io.dout.cs);
+                    }
+                }
+                const T *qp = qa + g * T_ * HSp, *kp = ka + g * T_ * HSp;
+                tile::pack(kp, HS, T_, 1, HSp, kt, Tp);
+                tile::pack(va + g * T_ * HSp, HS, T_, 1, HSp, vt, Tp);
+                tile::pack(io.dout.at(b, h), T_, HS, io.dout.rs, io.dout.cs, gp, HSp);
                 const std::int64_t o = bh * T_ * HS;
                 // pass 1, blocks of query rows: P, dP, dS and dq = dS k
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
                     const std::int64_t i0 = blk * T_ / nblk, mr = (blk + 1) * T_ / nblk - i0;
                     const std::int64_t ncol = causal ? i0 + mr : T_;
-                    T* pb = pm.data() + i0 * Tp;
-                    T* sb = ds.data() + i0 * Tp;
+                    T* pb = pm + i0 * Tp;
+                    T* sb = ds + i0 * Tp;
                     const std::int64_t ncp = tile::padded<T>(ncol);  // whole vectors: zero columns past T
-                    tile::panel<T>(mr, ncp, 0, HS, io.scale, qh + i0 * io.q.rs, io.q.rs, io.q.cs, kt.data(), Tp, pb,
-                                   Tp);
-                    tile::panel<T>(mr, ncp, 0, HS, T(1), gp.data() + i0 * HSp, HSp, 1, vt.data(), Tp, dp.data(), Tp);
+                    tile::panel<T>(mr, ncp, 0, HS, io.scale, qp + i0 * HSp, HSp, 1, kt, Tp, pb, Tp);
+                    tile::panel<T>(mr, ncp, 0, HS, T(1), gp + i0 * HSp, HSp, 1, vt, Tp, dp, Tp);
                     for (std::int64_t r = 0; r < mr; ++r) {
                         const std::int64_t i = i0 + r, n = causal ? i + 1 : T_;
                         T* p = pb + r * Tp;
-                        T* d = dp.data() + r * Tp;
+                        T* d = dp + r * Tp;
                         T* s = sb + r * Tp;
                         exp_row(p, L[bh * T_ + i], n, Tp);
                         const T* m = io.M ? io.M + (bh * T_ + i) * T_ : nullptr;
@@ -470,7 +608,7 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                         softmax_grad_row(p, d, io.scale, s, n, Tp);  // dS
                         if (m) mul_row(p, m, n);                     // P -> P*M for dv
                     }
-                    tile::panel<T>(mr, HS, 0, ncol, T(1), sb, Tp, 1, kp.data(), HSp, io.dq + o + i0 * HS, HS);
+                    tile::panel<T>(mr, HS, 0, ncol, T(1), sb, Tp, 1, kp, HSp, io.dq + o + i0 * HS, HS);
                 }
                 // pass 2, blocks of key rows j: dv = (P*M)^T dO, dk = dS^T q over queries i (>= j if causal)
                 for (std::int64_t blk = 0; blk < nblk; ++blk) {
@@ -478,8 +616,8 @@ AttentionGrads attention_backward(const Tensor& dout, const Tensor& q, const Ten
                     const std::int64_t k0 = causal ? j0 : 0;
                     T* dv = io.dv + o + j0 * HS;
                     T* dk = io.dk + o + j0 * HS;
-                    tile::panel<T>(mr, HS, k0, T_, T(1), pm.data() + j0, 1, Tp, gp.data(), HSp, dv, HS);
-                    tile::panel<T>(mr, HS, k0, T_, T(1), ds.data() + j0, 1, Tp, qp.data(), HSp, dk, HS);
+                    tile::panel<T>(mr, HS, k0, T_, T(1), pm + j0, 1, Tp, gp, HSp, dv, HS);
+                    tile::panel<T>(mr, HS, k0, T_, T(1), ds + j0, 1, Tp, qp, HSp, dk, HS);
                 }
             }
         });

@@ -1,7 +1,9 @@
 // The fused attention kernel (ops::attention_forward/backward) and the per-head BLIS kernel
 // (ops::blis::) against the plain loops (ops::ref::): forward and backward, causal and not,
-// with and without dropout, T in {1, 17, 50, 197}, odd head sizes, strided q/k/v views.
+// with and without dropout, T in {1, 17, 50, 197}, odd head sizes, strided q/k/v views, one
+// head or all heads of a batch element per task.
 #include "../helpers.hpp"
+#include "prism/core/runtime.hpp"
 #include "prism/ops/attention.hpp"
 #include "prism/ops/dropout.hpp"
 
@@ -78,6 +80,22 @@ BOOST_AUTO_TEST_CASE(fused_matches_reference_with_dropout) {
 BOOST_AUTO_TEST_CASE(fused_matches_reference_float64) {
     for (std::int64_t T : {1, 13, 50})
         for (bool causal : {false, true}) compare(1, 2, T, 9, causal, T == 13, kFloat64, 1e-12);
+}
+
+// With several batch elements per thread a task takes all heads of one batch element (their q, k,
+// v rows copied in one pass) and a chunk of tasks prefetches the next one: on one thread B = 16
+// gives chunks of 2 tasks, on two threads chunks of 1.
+BOOST_AUTO_TEST_CASE(fused_whole_batch_element_tasks) {
+    struct ThreadsGuard {
+        int saved = runtime::num_threads();
+        ~ThreadsGuard() { runtime::set_num_threads(saved); }
+    } guard;
+    for (int threads : {1, 2}) {
+        runtime::set_num_threads(threads);
+        compare(16, 3, 50, 64, false, false, kFloat32, 2e-5);
+        compare(16, 3, 50, 64, true, true, kFloat32, 2e-5);
+        compare(16, 2, 13, 9, false, true, kFloat64, 1e-12);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(causal_first_row_sees_only_itself) {
