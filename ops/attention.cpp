@@ -498,11 +498,13 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
     check_qkv(q, k, v);
     check_mask(mask, q);
     const std::int64_t B = q.size(0), NH = q.size(1), T_ = q.size(2), HS = q.size(3);
-    AttentionForward res{Tensor::empty(q.shape(), q.dtype()), Tensor::empty({B, NH, T_}, q.dtype()),
+    // out: (B, NH, T, HS) view of a row-major (B, T, NH, HS); row i of head (b, h) at O[((b T + i) NH + h) HS]
+    const Tensor out_rows = Tensor::empty({B, T_, NH, HS}, q.dtype());
+    AttentionForward res{layout::transpose(out_rows, 1, 2), Tensor::empty({B, NH, T_}, q.dtype()),
                          keep_probs ? Tensor::empty({B, NH, T_, T_}, q.dtype()) : Tensor()};
     with_operands(q, k, v, mask, [&](auto tag, const auto& io) {
         using T = decltype(tag);
-        T* O = res.out.data<T>();
+        T* O = out_rows.data<T>();
         T* L = res.lse.data<T>();
         T* P = keep_probs ? res.probs.data<T>() : nullptr;
         const std::int64_t Tp = tile::padded<T>(T_), HSp = tile::padded<T>(HS);
@@ -542,7 +544,8 @@ AttentionForward attention_forward(const Tensor& q, const Tensor& k, const Tenso
                     }
                     block_lse(rmax, rsum, mr, L + bh * T_ + i0);
                     // O block (mr, HS) = P block (mr, ncol) v[0:ncol]
-                    tile::panel<T>(mr, HS, 0, ncol, T(1), s, Tp, 1, vh, HSp, O + (bh * T_ + i0) * HS, HS);
+                    tile::panel<T>(mr, HS, 0, ncol, T(1), s, Tp, 1, vh, HSp, O + ((b * T_ + i0) * NH + h) * HS,
+                                   NH * HS);
                 }
             }
         });

@@ -18,7 +18,8 @@
 namespace prism::ops {
 
 struct AttentionForward {
-    Tensor out;    // (B, NH, T, HS) contiguous
+    Tensor out;    // (B, NH, T, HS); the fused kernel's is a transposed view of a row-major (B, T, NH, HS),
+                   // so that out.transpose(1, 2).reshape({B, T, C}) (heads -> features) needs no copy
     Tensor lse;    // (B, NH, T): log sum_j exp(S_ij) over the row's visible keys (what backward needs)
     Tensor probs;  // (B, NH, T, T) softmax probabilities before dropout; only when keep_probs (probes)
 };

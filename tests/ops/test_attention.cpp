@@ -38,6 +38,7 @@ void compare(std::int64_t B, std::int64_t NH, std::int64_t T, std::int64_t HS, b
     BOOST_TEST(test::max_abs_diff(f.out, r.out) < tol, what);
     BOOST_TEST(test::max_abs_diff(f.lse, r.lse) < tol, what);
     BOOST_TEST(test::max_abs_diff(f.probs, r.probs) < tol, what);
+    BOOST_TEST(f.out.transpose(1, 2).is_contiguous(), what);  // heads -> (B, T, C) is a view
     const auto f2 = ops::attention_forward(x.q, x.k, x.v, causal, mask, false);
     BOOST_TEST(!f2.probs.defined());
     BOOST_TEST(test::max_abs_diff(f2.out, f.out) == 0.0, what);
