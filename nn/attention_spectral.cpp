@@ -78,9 +78,10 @@ Tensor SpectralAttention::forward(const Tensor& x, AttentionContext& ctx) {
     Tensor v = matmul(x, VH).reshape({B, T, heads, head_size}).transpose(1, 2);
     if (ctx.layer_index == 0) ctx.v_first = v;
     Tensor o = attend_heads(q, k, v, config.causal, config.attn_drop, gen);
-    // (B, NH, T, HS) -> (B, T, C), scale column j by Lambda_j, then @ V_H^T
-    Tensor h = mul(o.transpose(1, 2).reshape({B, T, dim}), lam);
-    Tensor y = proj_drop->forward(matmul(h, VH.t()));
+    // (B, NH, T, HS) -> (B, T, C), then @ Lambda V_H^T (C, C): column j of the heads' output scaled by
+    // Lambda_j and mapped back by V_H^T, with the scaling folded into the (C, C) matrix instead of a
+    // pass over (B, T, C)
+    Tensor y = proj_drop->forward(matmul(o.transpose(1, 2).reshape({B, T, dim}), mul(VH, lam).t()));
     probe("out", y);
     return y;
 }
