@@ -14,15 +14,19 @@ B 2, T 5, C 12, NH 3, float64, seed 0. Cases (prefix of every key):
     svformer 2 layers causal; layer 1 has qk (2C) and reuses V^0
 Keys: <case>.x, <case>.W, <case>.out, <case>.grad.x, <case>.<layer>.<param>, <case>.grad.<layer>.<param>.
 """
-import json
 import os
-import struct
 
 import torch
 import torch.nn as nn
 
+from golden_io import run_residual_case, save_safetensors_f64
+
 B, T, C, NH = 2, 5, 12, 3
 HS = C // NH
+
+
+def run_case(name, layers, tensors):
+    run_residual_case(name, layers, B, T, C, tensors)
 
 
 def sdpa(q, k, v, causal=False):
@@ -120,37 +124,6 @@ class SVFormerLater(nn.Module):
         return self.proj(merge(sdpa(q, k, ctx["v0"], self.causal)))
 
 
-def save_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = tensors[name].detach().contiguous().to(torch.float64).numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    hjson = json.dumps(header, separators=(",", ":")).encode()
-    hjson += b" " * (-len(hjson) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hjson)))
-        f.write(hjson)
-        for b in blobs:
-            f.write(b)
-
-
-def run_case(name, layers, tensors):
-    layers = nn.ModuleList(layers).double()
-    x = torch.randn(B, T, C, dtype=torch.float64, requires_grad=True)
-    W = torch.randn(B, T, C, dtype=torch.float64)
-    ctx, h = {}, x
-    for layer in layers:
-        h = h + layer(h, ctx)
-    (h * W).sum().backward()
-    tensors.update({f"{name}.x": x, f"{name}.W": W, f"{name}.out": h, f"{name}.grad.x": x.grad})
-    for pname, p in layers.named_parameters():
-        tensors[f"{name}.{pname}"] = p
-        tensors[f"{name}.grad.{pname}"] = p.grad
-    print(f"{name}: out[0,0,:3] = {h[0, 0, :3].tolist()}")
-
-
 def main():
     torch.manual_seed(0)
     torch.set_default_dtype(torch.float64)
@@ -161,7 +134,7 @@ def main():
     run_case("resformer", [Standard(), ResFormer(0.3, 0.8)], t)
     run_case("svformer", [Standard(causal=True), SVFormerLater(causal=True)], t)
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "attention_kinds.safetensors")
-    save_safetensors(path, t)
+    save_safetensors_f64(path, t)
     print(f"wrote {path}: {len(t)} tensors")
 
 

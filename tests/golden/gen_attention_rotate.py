@@ -15,31 +15,15 @@ B 2, T 5, float64, seed 0. Cases (prefix of every key):
     rotate_odd  C 15, NH 3 (HS 5: two 2x2 slots and a 1x1), 2 layers, causal, no q/k bias, no clip
 Keys: <case>.x, <case>.W, <case>.out, <case>.grad.x, <case>.<layer>.<param>, <case>.grad.<layer>.<param>.
 """
-import json
 import math
 import os
-import struct
 
 import torch
 import torch.nn as nn
 
+from golden_io import run_residual_case, save_safetensors_f64
+
 B, T = 2, 5
-
-
-def save_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = tensors[name].detach().contiguous().to(torch.float64).numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    hjson = json.dumps(header, separators=(",", ":")).encode()
-    hjson += b" " * (-len(hjson) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hjson)))
-        f.write(hjson)
-        for b in blobs:
-            f.write(b)
 
 
 class Rotate(nn.Module):
@@ -87,21 +71,6 @@ class Rotate(nn.Module):
         return out
 
 
-def run_case(name, layers, C, tensors):
-    layers = nn.ModuleList(layers).double()
-    x = torch.randn(B, T, C, dtype=torch.float64, requires_grad=True)
-    W = torch.randn(B, T, C, dtype=torch.float64)
-    ctx, h = {}, x
-    for layer in layers:
-        h = h + layer(h, ctx)
-    (h * W).sum().backward()
-    tensors.update({f"{name}.x": x, f"{name}.W": W, f"{name}.out": h, f"{name}.grad.x": x.grad})
-    for pname, p in layers.named_parameters():
-        tensors[f"{name}.{pname}"] = p
-        tensors[f"{name}.grad.{pname}"] = p.grad
-    print(f"{name}: out[0,0,:3] = {h[0, 0, :3].tolist()}")
-
-
 def main():
     torch.manual_seed(0)
     torch.set_default_dtype(torch.float64)
@@ -111,10 +80,10 @@ def main():
     n_hi, n_lo = int((r2 > 0.7).sum()), int((r2 < 0.2).sum())
     assert n_hi > 0 and n_lo > 0, "no r outside the clip: the clipped (zero-gradient) path would go untested"
     print(f"rotate: {n_hi} of {r2.numel()} magnitudes clipped at 0.7, {n_lo} at 0.2")
-    run_case("rotate", [rot], 12, t)
-    run_case("rotate_odd", [Rotate(15, 3, None, bias=False, causal=True) for _ in range(2)], 15, t)
+    run_residual_case("rotate", [rot], B, T, 12, t)
+    run_residual_case("rotate_odd", [Rotate(15, 3, None, bias=False, causal=True) for _ in range(2)], B, T, 15, t)
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "attention_rotate.safetensors")
-    save_safetensors(path, t)
+    save_safetensors_f64(path, t)
     print(f"wrote {path}: {len(t)} tensors")
 
 

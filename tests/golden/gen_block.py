@@ -10,13 +10,13 @@ the input `x`, the output `out`, a fixed random `W` (same shape as out), and the
 sum(out * W): `grad.x` and `grad.<param name>` for every parameter.
 Written by hand (8-byte LE header length, JSON header, raw F64 data) so only numpy+torch are needed.
 """
-import json
 import os
-import struct
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from golden_io import save_safetensors_f64
 
 B, T, C, NH, HIDDEN = 2, 7, 16, 2, 32
 
@@ -60,22 +60,6 @@ class Block(nn.Module):
         return x + self.mlp(self.norm2(x))
 
 
-def save_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = tensors[name].detach().contiguous().to(torch.float64).numpy().tobytes()
-        header[name] = {"dtype": "F64", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    hjson = json.dumps(header, separators=(",", ":")).encode()
-    hjson += b" " * (-len(hjson) % 8)  # pad so the data starts 8-byte aligned
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hjson)))
-        f.write(hjson)
-        for b in blobs:
-            f.write(b)
-
-
 def main():
     torch.manual_seed(0)
     block = Block().double()
@@ -93,7 +77,7 @@ def main():
         tensors[name] = p
         tensors["grad." + name] = p.grad
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "block.safetensors")
-    save_safetensors(path, tensors)
+    save_safetensors_f64(path, tensors)
     print(f"wrote {path}: {len(tensors)} tensors, out[0,0,:4] = {out[0, 0, :4].tolist()}")
 
 

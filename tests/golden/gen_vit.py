@@ -36,6 +36,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from golden_io import write_safetensors
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOL = 1e-4
 
@@ -135,13 +137,7 @@ def save_safetensors(path, tensors, metadata):
         header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
-    hjson = json.dumps(header, separators=(",", ":")).encode()
-    hjson += b" " * (-len(hjson) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hjson)))
-        f.write(hjson)
-        for b in blobs:
-            f.write(b)
+    write_safetensors(path, header, blobs)
 
 
 def load_safetensors(path):
